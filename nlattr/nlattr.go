@@ -101,7 +101,7 @@ func AppendAttr(b []byte, a Attr) ([]byte, error) {
 	}
 	b = AppendHeader(b, a.Type|a.Flags, HeaderLen+len(a.Data))
 	b = append(b, a.Data...)
-	return Pad(b), nil
+	return padAfter(b, HeaderLen+len(a.Data)), nil
 }
 
 // Parse returns the attributes of b. The Data of each shares b's memory.
@@ -122,7 +122,8 @@ func AppendHeader(b []byte, typ uint16, length int) []byte {
 	return binary.NativeEndian.AppendUint32(b, uint32(uint16(length))|uint32(typ)<<16)
 }
 
-// Pad appends zero bytes until len(b) is a multiple of AlignTo.
+// Pad appends zero bytes until len(b) is a multiple of AlignTo. It assumes
+// b starts at a 4-byte boundary of the message being built.
 func Pad(b []byte) []byte {
 	switch len(b) & (AlignTo - 1) {
 	case 1:
@@ -218,7 +219,7 @@ func AppendString(b []byte, typ uint16, s string) ([]byte, error) {
 	b = AppendHeader(b, typ, HeaderLen+len(s)+1)
 	b = append(b, s...)
 	b = append(b, 0)
-	return Pad(b), nil
+	return padAfter(b, HeaderLen+len(s)+1), nil
 }
 
 // AppendBytes appends p as a binary attribute.
@@ -228,7 +229,7 @@ func AppendBytes(b []byte, typ uint16, p []byte) ([]byte, error) {
 	}
 	b = AppendHeader(b, typ, HeaderLen+len(p))
 	b = append(b, p...)
-	return Pad(b), nil
+	return padAfter(b, HeaderLen+len(p)), nil
 }
 
 // AppendFlag appends an NLA_FLAG attribute: a header with no payload.
@@ -262,8 +263,18 @@ func End(b []byte, start int) ([]byte, error) {
 		return b[:start], ErrTooLarge
 	}
 	binary.NativeEndian.PutUint16(b[start:], uint16(n))
-	return Pad(b), nil
+	return padAfter(b, n), nil
 }
+
+// padAfter appends the padding that follows an attribute of length n.
+// Padding depends on the attribute's length, not on len(b), so attributes
+// appended to a buffer that does not start 4-byte aligned are still laid
+// out as the kernel expects relative to the start of the message.
+func padAfter(b []byte, n int) []byte {
+	return append(b, zeros[:Align(n)-n]...)
+}
+
+var zeros [AlignTo]byte
 
 // Iter walks an attribute stream without allocating. Use it as
 //

@@ -1,0 +1,64 @@
+package marshal
+
+// This is the only file of the package that imports unsafe. The codecs
+// reach a field as a pointer (the struct's address plus the field's offset,
+// both known when the plan is built) instead of through reflect.Value, the
+// way protobuf-go's internal/impl does. Every access goes through a typed
+// accessor below; pointer_test.go checks each accessor against the plain
+// reflect path on every field of the test zoo.
+
+import (
+	"net/netip"
+	"reflect"
+	"unsafe"
+
+	"github.com/nlstruct/nlstruct/nlattr"
+)
+
+// pointer is the address of a Go value whose type the caller knows from
+// its plan.
+type pointer struct{ p unsafe.Pointer }
+
+// pointerOf returns the address held by v, which must be a pointer Value.
+func pointerOf(v reflect.Value) pointer { return pointer{v.UnsafePointer()} }
+
+// newValue allocates a zero value of type t and returns its address.
+func newValue(t reflect.Type) pointer { return pointer{reflect.New(t).UnsafePointer()} }
+
+func (p pointer) isNil() bool              { return p.p == nil }
+func (p pointer) add(off uintptr) pointer  { return pointer{unsafe.Add(p.p, off)} }
+func (p pointer) u8() *uint8               { return (*uint8)(p.p) }
+func (p pointer) u16() *uint16             { return (*uint16)(p.p) }
+func (p pointer) u32() *uint32             { return (*uint32)(p.p) }
+func (p pointer) u64() *uint64             { return (*uint64)(p.p) }
+func (p pointer) boolp() *bool             { return (*bool)(p.p) }
+func (p pointer) addr() *netip.Addr        { return (*netip.Addr)(p.p) }
+func (p pointer) stringp() *string         { return (*string)(p.p) }
+func (p pointer) bytesp() *[]byte          { return (*[]byte)(p.p) }
+func (p pointer) attrs() *[]nlattr.Attr { return (*[]nlattr.Attr)(p.p) }
+func (p pointer) value(t reflect.Type) reflect.Value {
+	return reflect.NewAt(t, p.p).Elem()
+}
+
+// mem returns the n bytes of memory at p. Only fixed layouts, which hold
+// no Go pointers, are read or written this way.
+func (p pointer) mem(n uintptr) []byte { return unsafe.Slice((*byte)(p.p), n) }
+
+// deref reads a pointer field.
+func (p pointer) deref() pointer { return pointer{*(*unsafe.Pointer)(p.p)} }
+
+// setPointer stores q into a pointer field.
+func (p pointer) setPointer(q pointer) { *(*unsafe.Pointer)(p.p) = q.p }
+
+// sliceLen returns the length of the slice (of any element type) at p.
+func (p pointer) sliceLen() int { return len(*(*[]byte)(p.p)) }
+
+// sliceData returns the address of the first element of the slice at p.
+func (p pointer) sliceData() pointer { return pointer{unsafe.Pointer(unsafe.SliceData(*(*[]byte)(p.p)))} }
+
+// ifaceData returns the data word of the interface value at p. Variants are
+// always pointers, whose data word is the pointer itself.
+func (p pointer) ifaceData() pointer { return pointer{(*[2]unsafe.Pointer)(p.p)[1]} }
+
+// ifaceIsNil reports whether the interface at p is nil.
+func (p pointer) ifaceIsNil() bool { return (*[2]unsafe.Pointer)(p.p)[0] == nil }

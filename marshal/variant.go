@@ -1,0 +1,211 @@
+package marshal
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// Sub-messages. A field of interface type tagged selector=F holds one of
+// several concrete types, chosen by the value of the sibling field F (a
+// string or an integer, possibly inside a header: selector=Header.What).
+// The concrete types are registered per interface type with
+// RegisterVariant, keyed by the selector's value.
+
+// registry maps an interface type to its registered variants.
+var registry = map[reflect.Type][]variantCase{}
+
+// RegisterVariant registers example's type (a pointer, such as
+// (*VlanInfo)(nil) or &VlanInfo{}) as the concrete type that a field of
+// interface type I holds when the field's selector equals key. key is a
+// string or an integer, matching the selector field's kind.
+//
+// Call it from an init function. It panics if I is not an interface type,
+// if example is not a non-interface pointer, or if key is already
+// registered for I. Plans built before the call are discarded, so later
+// uses see the new variant.
+//
+//	marshal.RegisterVariant[LinkData]("vlan", (*VlanData)(nil))
+func RegisterVariant[I any](key any, example I) {
+	it := reflect.TypeFor[I]()
+	if it.Kind() != reflect.Interface {
+		panic("marshal.RegisterVariant: " + it.String() + " is not an interface type")
+	}
+	et := reflect.TypeOf(example)
+	if et == nil || et.Kind() != reflect.Pointer {
+		panic(fmt.Sprintf("marshal.RegisterVariant[%s]: the example must be a pointer, such as (*T)(nil), not %v", it, et))
+	}
+	c := variantCase{t: et}
+	switch k := reflect.ValueOf(key); k.Kind() {
+	case reflect.String:
+		c.isStr, c.str = true, k.String()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		c.num = uint64(k.Int())
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		c.num = k.Uint()
+	default:
+		panic(fmt.Sprintf("marshal.RegisterVariant[%s]: key %v is not a string or an integer", it, key))
+	}
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	for _, o := range registry[it] {
+		if o.isStr == c.isStr && o.str == c.str && o.num == c.num {
+			panic(fmt.Sprintf("marshal.RegisterVariant[%s]: key %v is already registered for %s", it, key, o.t))
+		}
+		if o.t == c.t {
+			panic(fmt.Sprintf("marshal.RegisterVariant[%s]: %s is already registered, for key %s", it, et, o.keyString()))
+		}
+	}
+	registry[it] = append(registry[it], c)
+	cache.Clear()
+}
+
+type variantCase struct {
+	isStr bool
+	str   string
+	num   uint64
+	t     reflect.Type // the registered pointer type
+	val   value        // codec of t.Elem()
+}
+
+func (c *variantCase) keyString() string {
+	if c.isStr {
+		return fmt.Sprintf("%q", c.str)
+	}
+	return fmt.Sprint(c.num)
+}
+
+// variantSet is the compiled registry of one interface type.
+type variantSet struct {
+	iface  reflect.Type
+	isStr  bool
+	byStr  map[string]*variantCase
+	byNum  map[uint64]*variantCase
+	byType map[reflect.Type]*variantCase
+}
+
+func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) {
+	cases := registry[it]
+	if len(cases) == 0 {
+		return nil, &TagError{Field: name, Option: "selector", Reason: "no variants are registered for " + it.String() + " (marshal.RegisterVariant)"}
+	}
+	vs := &variantSet{iface: it, isStr: cases[0].isStr, byStr: map[string]*variantCase{}, byNum: map[uint64]*variantCase{}, byType: map[reflect.Type]*variantCase{}}
+	for i := range cases {
+		c := cases[i]
+		if c.isStr != vs.isStr {
+			return nil, &TagError{Field: name, Option: "selector", Reason: "the variants of " + it.String() + " mix string and integer keys"}
+		}
+		if !c.t.Implements(it) {
+			return nil, &TagError{Field: name, Option: "selector", Reason: c.t.String() + " does not implement " + it.String()}
+		}
+		// The variant is the payload of the attribute or the body, so an
+		// attribute set is always nested here.
+		v, err := b.compileValue(name+"("+c.t.String()+")", c.t.Elem(), &tag{nested: true, checks: checks{minLen: -1, maxLen: -1}})
+		if err != nil {
+			return nil, err
+		}
+		c.val = v
+		cp := &c
+		if c.isStr {
+			vs.byStr[c.str] = cp
+		} else {
+			vs.byNum[c.num] = cp
+		}
+		vs.byType[c.t] = cp
+	}
+	return vs, nil
+}
+
+// selector locates the sibling field whose value chooses a variant.
+type selector struct {
+	path string
+	off  uintptr
+	kind reflect.Kind
+}
+
+// resolveSelector finds the field named by path (dotted through inline
+// struct fields) in struct t.
+func resolveSelector(t reflect.Type, name, path string, vs *variantSet) (selector, error) {
+	s := selector{path: path}
+	cur := t
+	parts := strings.Split(path, ".")
+	for i, part := range parts {
+		if cur.Kind() != reflect.Struct {
+			return s, &TagError{Field: name, Option: "selector=" + path, Reason: strings.Join(parts[:i], ".") + " is not a struct"}
+		}
+		sf, ok := cur.FieldByName(part)
+		if !ok || len(sf.Index) != 1 {
+			return s, &TagError{Field: name, Option: "selector=" + path, Reason: "no field " + part + " in " + cur.String()}
+		}
+		if part == name && i == 0 {
+			return s, &TagError{Field: name, Option: "selector=" + path, Reason: "a field cannot select itself"}
+		}
+		s.off += sf.Offset
+		cur = sf.Type
+	}
+	s.kind = cur.Kind()
+	switch s.kind {
+	case reflect.String:
+		if !vs.isStr {
+			return s, &TagError{Field: name, Option: "selector=" + path, Reason: "is a string, but the variants of " + vs.iface.String() + " have integer keys"}
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if vs.isStr {
+			return s, &TagError{Field: name, Option: "selector=" + path, Reason: "is an integer, but the variants of " + vs.iface.String() + " have string keys"}
+		}
+	default:
+		return s, &TagError{Field: name, Option: "selector=" + path, Reason: "must be a string or an integer field, not " + cur.String()}
+	}
+	return s, nil
+}
+
+// lookup returns the case chosen by the selector's value in the struct at
+// base, or nil with the key as text.
+func (s *selector) lookup(vs *variantSet, base pointer) *variantCase {
+	p := base.add(s.off)
+	if s.kind == reflect.String {
+		return vs.byStr[*p.stringp()]
+	}
+	return vs.byNum[readInt(p, s.kind)]
+}
+
+func (s *selector) keyString(base pointer) string {
+	p := base.add(s.off)
+	if s.kind == reflect.String {
+		return fmt.Sprintf("%q", *p.stringp())
+	}
+	return fmt.Sprint(readInt(p, s.kind))
+}
+
+// readInt reads an integer of the given kind, sign-extending signed kinds,
+// as the uint64 that RegisterVariant stores for its key.
+func readInt(p pointer, k reflect.Kind) uint64 {
+	switch k {
+	case reflect.Int8:
+		return uint64(int8(*p.u8()))
+	case reflect.Uint8:
+		return uint64(*p.u8())
+	case reflect.Int16:
+		return uint64(int16(*p.u16()))
+	case reflect.Uint16:
+		return uint64(*p.u16())
+	case reflect.Int32:
+		return uint64(int32(*p.u32()))
+	case reflect.Uint32:
+		return uint64(*p.u32())
+	case reflect.Int, reflect.Int64:
+		if ptrSize == 4 && k == reflect.Int {
+			return uint64(int32(*p.u32()))
+		}
+		return *p.u64()
+	default: // Uint, Uint64
+		if ptrSize == 4 && k == reflect.Uint {
+			return uint64(*p.u32())
+		}
+		return *p.u64()
+	}
+}
+
+const ptrSize = 4 << (^uintptr(0) >> 63)
+
