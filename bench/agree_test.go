@@ -29,12 +29,20 @@ func TestCodecsAgree(t *testing.T) {
 }
 
 func testAgree[T any](t *testing.T, v T, codecs []codec[T], wantLen int) {
-	want, err := codecs[0].enc(nil, &v)
+	// The floor's bytes are the reference; the length check and the other
+	// encoders agreeing with it keep it honest.
+	var ref codec[T]
+	for _, c := range codecs {
+		if c.name == "floor" {
+			ref = c
+		}
+	}
+	want, err := ref.enc(nil, &v)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(want) != wantLen {
-		t.Errorf("%s encoding is %d bytes, want %d", codecs[0].name, len(want), wantLen)
+		t.Errorf("%s encoding is %d bytes, want %d", ref.name, len(want), wantLen)
 	}
 	for _, c := range codecs {
 		t.Run(c.name, func(t *testing.T) {
@@ -43,7 +51,7 @@ func testAgree[T any](t *testing.T, v T, codecs []codec[T], wantLen int) {
 				t.Fatalf("encode: %v", err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Errorf("encode: bytes differ from %s's\ngot:\n%s\nwant:\n%s", codecs[0].name, hex.Dump(got), hex.Dump(want))
+				t.Errorf("encode: bytes differ from %s's\ngot:\n%s\nwant:\n%s", ref.name, hex.Dump(got), hex.Dump(want))
 			}
 			if c.appends {
 				prefix := []byte("prefix")

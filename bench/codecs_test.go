@@ -12,15 +12,16 @@ type codec[T any] struct {
 	dec     func(b []byte, v *T) error
 }
 
-// The tables, in the order the sub-benchmarks run. nlstruct_test.go puts
-// nlstruct first.
+// The tables, in the order the sub-benchmarks run.
 var (
 	serviceCodecs = []codec[Service]{
+		{"nlstruct", true, NlstructAppendService, NlstructDecodeService},
 		{"floor", true, FloorAppendService, FloorDecodeService},
 		{"mdlayher", false, MdlayherEncodeService, MdlayherDecodeService},
 		{"vishvananda", true, VishvanandaAppendService, VishvanandaDecodeService},
 	}
 	linkCodecs = []codec[Link]{
+		{"nlstruct", true, NlstructAppendLink, NlstructDecodeLink},
 		{"floor", true, FloorAppendLink, FloorDecodeLink},
 		{"mdlayher", true, MdlayherAppendLink, MdlayherDecodeLink},
 		{"vishvananda", true, VishvanandaAppendLink, VishvanandaDecodeLink},

@@ -5,6 +5,8 @@ go 1.26.0
 replace github.com/nlstruct/nlstruct => ../
 
 require (
+	github.com/google/go-cmp v0.7.0
+	github.com/jsimonetti/rtnetlink/v2 v2.0.2
 	github.com/mdlayher/netlink v1.11.2
 	github.com/nlstruct/nlstruct v0.0.0-00010101000000-000000000000
 	github.com/vishvananda/netlink v1.3.1
@@ -12,8 +14,6 @@ require (
 )
 
 require (
-	github.com/google/go-cmp v0.7.0 // indirect
-	github.com/jsimonetti/rtnetlink/v2 v2.0.2 // indirect
 	github.com/mdlayher/socket v0.6.0 // indirect
 	github.com/vishvananda/netns v0.0.5 // indirect
 	golang.org/x/net v0.53.0 // indirect
