@@ -1,0 +1,841 @@
+package socket
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/nlstruct/nlstruct/marshal"
+	"github.com/nlstruct/nlstruct/socket/internal/hook"
+)
+
+// Config configures a Conn. The zero value (or a nil *Config) is a socket in
+// the caller's network namespace with extended ACKs on.
+type Config struct {
+	// Groups are multicast groups to join at once (see JoinGroup).
+	Groups []uint32
+	// NetNSPath opens the socket in the network namespace at this path
+	// (such as /run/netns/NAME or /proc/PID/ns/net). NetNSFD does the same
+	// from an open namespace file descriptor (used when > 0). The calling
+	// goroutine's namespace is left as it was.
+	NetNSPath string
+	NetNSFD   int
+	// Strict sets NETLINK_GET_STRICT_CHK: the kernel validates the header
+	// and attributes of GET requests strictly.
+	Strict bool
+	// DisableExtAck turns extended ACKs (NETLINK_EXT_ACK, on by default)
+	// off.
+	DisableExtAck bool
+	// ReadBuffer and WriteBuffer set SO_RCVBUF and SO_SNDBUF (as root,
+	// SO_RCVBUFFORCE / SO_SNDBUFFORCE, which may exceed the sysctl limits).
+	ReadBuffer, WriteBuffer int
+	// BroadcastError sets NETLINK_BROADCAST_ERROR.
+	BroadcastError bool
+	// NoENOBUFS sets NETLINK_NO_ENOBUFS: overruns are not reported.
+	NoENOBUFS bool
+	// CapAck sets NETLINK_CAP_ACK: error messages do not echo the request's
+	// payload.
+	CapAck bool
+	// ListenAllNSID sets NETLINK_LISTEN_ALL_NSID: receive notifications from
+	// every peer network namespace with an nsid.
+	ListenAllNSID bool
+	// PktInfo sets NETLINK_PKTINFO.
+	PktInfo bool
+	// MulticastBacklog bounds the multicast and unsolicited messages
+	// queued for Receive (default 4096). When it is full the oldest are
+	// dropped and Receive reports ErrOverrun.
+	MulticastBacklog int
+	// DumpRetries is how many times DumpAll repeats a dump that the kernel
+	// marked interrupted (NLM_F_DUMP_INTR) before returning the partial
+	// results with ErrDumpInterrupted. 0 means no retry.
+	DumpRetries int
+}
+
+// Conn is a netlink socket. It is safe for concurrent use: requests from
+// many goroutines are matched to their replies by sequence number.
+type Conn struct {
+	t     transport
+	fdt   *fdTransport // nil for a fake kernel
+	pid   uint32
+	cfg   Config
+	seq   atomic.Uint32
+	drops atomic.Uint64
+
+	sendMu  sync.Mutex
+	sendBuf []byte
+
+	// readTok is held by the one goroutine reading from the socket (the
+	// leader); it owns rbuf. It reads on behalf of everyone, handing
+	// other requests' replies and multicast messages to their queues.
+	readTok chan struct{}
+	rbuf    []byte
+
+	mu        sync.Mutex
+	pending   map[uint32]*waiter
+	mq        []Message // multicast and unsolicited messages
+	mqNotify  chan struct{}
+	mqOverrun bool
+
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+// Dial opens a netlink socket of the given protocol (unix.NETLINK_ROUTE,
+// unix.NETLINK_GENERIC, ...), bound to a port id the kernel chooses and
+// connected to the kernel, so that the kernel itself refuses unicast
+// messages from other sockets.
+func Dial(protocol int, cfg *Config) (*Conn, error) {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	open := func() (int, error) {
+		return unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, protocol)
+	}
+	var fd int
+	var err error
+	switch {
+	case cfg.NetNSFD > 0:
+		fd, err = inNetNS(cfg.NetNSFD, open)
+	case cfg.NetNSPath != "":
+		var ns int
+		ns, err = unix.Open(cfg.NetNSPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return nil, fmt.Errorf("netlink: open network namespace %s: %w", cfg.NetNSPath, err)
+		}
+		fd, err = inNetNS(ns, open)
+		unix.Close(ns)
+	default:
+		fd, err = open()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("netlink: socket: %w", err)
+	}
+	if err := setup(fd, cfg); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	t, err := newFDTransport(fd)
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("netlink: %w", err)
+	}
+	c := newConn(t, cfg)
+	c.fdt = t
+	return c, nil
+}
+
+func setup(fd int, cfg *Config) error {
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return fmt.Errorf("netlink: bind: %w", err)
+	}
+	if err := unix.Connect(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return fmt.Errorf("netlink: connect: %w", err)
+	}
+	b2i := func(b bool) int {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	opts := []struct {
+		name  string
+		opt   int
+		value int
+		set   bool
+	}{
+		{"NETLINK_EXT_ACK", unix.NETLINK_EXT_ACK, 1, !cfg.DisableExtAck},
+		{"NETLINK_GET_STRICT_CHK", unix.NETLINK_GET_STRICT_CHK, 1, cfg.Strict},
+		{"NETLINK_BROADCAST_ERROR", unix.NETLINK_BROADCAST_ERROR, b2i(cfg.BroadcastError), cfg.BroadcastError},
+		{"NETLINK_NO_ENOBUFS", unix.NETLINK_NO_ENOBUFS, 1, cfg.NoENOBUFS},
+		{"NETLINK_CAP_ACK", unix.NETLINK_CAP_ACK, 1, cfg.CapAck},
+		{"NETLINK_LISTEN_ALL_NSID", unix.NETLINK_LISTEN_ALL_NSID, 1, cfg.ListenAllNSID},
+		{"NETLINK_PKTINFO", unix.NETLINK_PKTINFO, 1, cfg.PktInfo},
+	}
+	for _, o := range opts {
+		if o.set {
+			if err := unix.SetsockoptInt(fd, unix.SOL_NETLINK, o.opt, o.value); err != nil {
+				return fmt.Errorf("netlink: setsockopt %s: %w", o.name, err)
+			}
+		}
+	}
+	for _, b := range []struct {
+		size          int
+		opt, forceOpt int
+		name          string
+	}{{cfg.ReadBuffer, unix.SO_RCVBUF, unix.SO_RCVBUFFORCE, "SO_RCVBUF"}, {cfg.WriteBuffer, unix.SO_SNDBUF, unix.SO_SNDBUFFORCE, "SO_SNDBUF"}} {
+		if b.size <= 0 {
+			continue
+		}
+		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, b.forceOpt, b.size); err != nil {
+			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, b.opt, b.size); err != nil {
+				return fmt.Errorf("netlink: setsockopt %s: %w", b.name, err)
+			}
+		}
+	}
+	for _, g := range cfg.Groups {
+		if err := unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, int(g)); err != nil {
+			return fmt.Errorf("netlink: join group %d: %w", g, err)
+		}
+	}
+	return nil
+}
+
+// inNetNS runs open with the calling OS thread switched to the network
+// namespace ns, and switches it back.
+func inNetNS(ns int, open func() (int, error)) (int, error) {
+	runtime.LockOSThread()
+	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		runtime.UnlockOSThread()
+		return -1, fmt.Errorf("netlink: open current network namespace: %w", err)
+	}
+	defer unix.Close(orig)
+	if err := unix.Setns(ns, unix.CLONE_NEWNET); err != nil {
+		runtime.UnlockOSThread()
+		return -1, fmt.Errorf("netlink: enter network namespace: %w", err)
+	}
+	fd, openErr := open()
+	if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+		// The thread is in the wrong namespace: keep it locked so the
+		// runtime discards it when this goroutine exits.
+		if openErr == nil {
+			unix.Close(fd)
+		}
+		return -1, fmt.Errorf("netlink: restore network namespace: %w", err)
+	}
+	runtime.UnlockOSThread()
+	return fd, openErr
+}
+
+func init() {
+	hook.NewConn = func(t any, cfg any) any {
+		tr, ok := t.(transport)
+		if !ok {
+			panic(fmt.Sprintf("socket: %T is not a transport", t))
+		}
+		c, _ := cfg.(*Config)
+		if c == nil {
+			c = &Config{}
+		}
+		return newConn(tr, c)
+	}
+}
+
+func newConn(t transport, cfg *Config) *Conn {
+	c := &Conn{
+		t:        t,
+		pid:      t.PortID(),
+		cfg:      *cfg,
+		readTok:  make(chan struct{}, 1),
+		rbuf:     make([]byte, os.Getpagesize()*2),
+		pending:  map[uint32]*waiter{},
+		mqNotify: make(chan struct{}, 1),
+		closed:   make(chan struct{}),
+	}
+	if c.cfg.MulticastBacklog <= 0 {
+		c.cfg.MulticastBacklog = 4096
+	}
+	c.readTok <- struct{}{}
+	return c
+}
+
+// PortID returns the socket's netlink port id (nl_pid), which the kernel
+// chose at bind time.
+func (c *Conn) PortID() uint32 { return c.pid }
+
+// Dropped returns how many received datagrams or messages were dropped:
+// not sent by the kernel, malformed, or replies to no pending request.
+func (c *Conn) Dropped() uint64 { return c.drops.Load() }
+
+// Close closes the socket. Calls blocked on the Conn return ErrClosed.
+func (c *Conn) Close() error {
+	err := ErrClosed
+	c.closeOnce.Do(func() {
+		close(c.closed)
+		err = c.t.Close()
+	})
+	return err
+}
+
+// JoinGroup joins a multicast group (NETLINK_ADD_MEMBERSHIP).
+func (c *Conn) JoinGroup(group uint32) error {
+	return c.SetOption(unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, int(group))
+}
+
+// LeaveGroup leaves a multicast group (NETLINK_DROP_MEMBERSHIP).
+func (c *Conn) LeaveGroup(group uint32) error {
+	return c.SetOption(unix.SOL_NETLINK, unix.NETLINK_DROP_MEMBERSHIP, int(group))
+}
+
+// SetOption sets an integer socket option (setsockopt(2)).
+func (c *Conn) SetOption(level, option, value int) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), level, option, value) }); err != nil {
+		return err
+	}
+	return os.NewSyscallError("setsockopt", serr)
+}
+
+// Option reads an integer socket option (getsockopt(2)).
+func (c *Conn) Option(level, option int) (int, error) {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var v int
+	var serr error
+	if err := rc.Control(func(fd uintptr) { v, serr = unix.GetsockoptInt(int(fd), level, option) }); err != nil {
+		return 0, err
+	}
+	return v, os.NewSyscallError("getsockopt", serr)
+}
+
+// SyscallConn returns the raw socket, for options and calls this package
+// does not wrap. Reading from it directly would steal the Conn's replies.
+func (c *Conn) SyscallConn() (syscall.RawConn, error) {
+	if c.fdt == nil {
+		return nil, errors.New("netlink: no file descriptor (fake kernel)")
+	}
+	return c.fdt.rc, nil
+}
+
+// Request is one request to send.
+type Request struct {
+	Type  uint16 // message type
+	Flags uint16 // NLM_F_* flags; Request (and Ack, or Dump) are added
+	// Body, a tagged struct or a pointer to one, is marshalled as the
+	// payload. The kernel's extended-ACK offsets are then named as its Go
+	// fields in *Error.
+	Body any
+	// Data is the raw payload, used when Body is nil.
+	Data []byte
+}
+
+func (c *Conn) nextSeq() uint32 {
+	for {
+		if s := c.seq.Add(1); s != 0 {
+			return s
+		}
+	}
+}
+
+// waiter is a request waiting for its replies.
+type waiter struct {
+	seq    uint32
+	dump   bool
+	notify chan struct{} // signalled when queue or err changes
+	queue  []Message     // replies received by another goroutine (copies)
+	err    error
+}
+
+var waiterPool = sync.Pool{New: func() any { return &waiter{notify: make(chan struct{}, 1)} }}
+
+// send registers a waiter for the request and sends it.
+func (c *Conn) send(req *Request, flags uint16, wait bool) (*waiter, uint32, error) {
+	select {
+	case <-c.closed:
+		return nil, 0, ErrClosed
+	default:
+	}
+	seq := c.nextSeq()
+	c.sendMu.Lock()
+	defer c.sendMu.Unlock()
+	b := c.sendBuf[:0]
+	b = append(b, make([]byte, HeaderLen)...)
+	if req.Body != nil {
+		var err error
+		if b, err = marshal.Append(b, req.Body); err != nil {
+			return nil, 0, fmt.Errorf("netlink: request type %d: %w", req.Type, err)
+		}
+	} else {
+		b = append(b, req.Data...)
+	}
+	h := Header{Length: uint32(len(b)), Type: req.Type, Flags: req.Flags | flags, Seq: seq, PortID: c.pid}
+	h.put(b)
+	c.sendBuf = b
+	var w *waiter
+	if wait {
+		w = waiterPool.Get().(*waiter)
+		w.seq, w.dump = seq, flags&FlagDump == FlagDump
+		c.mu.Lock()
+		c.pending[seq] = w
+		c.mu.Unlock()
+	}
+	if err := c.t.Send(b); err != nil {
+		if w != nil {
+			c.release(w)
+		}
+		if errors.Is(err, os.ErrClosed) {
+			return nil, 0, ErrClosed
+		}
+		return nil, 0, fmt.Errorf("netlink: send request type %d: %w", req.Type, err)
+	}
+	return w, seq, nil
+}
+
+// release unregisters w and returns it to the pool.
+func (c *Conn) release(w *waiter) {
+	c.mu.Lock()
+	delete(c.pending, w.seq)
+	w.queue, w.err = nil, nil
+	c.mu.Unlock()
+	select {
+	case <-w.notify:
+	default:
+	}
+	waiterPool.Put(w)
+}
+
+// Send sends a request without waiting for any reply (nothing is added to
+// its flags but Request) and returns its sequence number. Replies, if the
+// kernel sends any, arrive through Receive.
+func (c *Conn) Send(req Request) (uint32, error) {
+	_, seq, err := c.send(&req, FlagRequest, false)
+	return seq, err
+}
+
+// Do sends a request with NLM_F_ACK and calls fn for each reply message
+// before the ACK. fn runs while the Conn's receive path is held: it must
+// not make calls on the same Conn, and m.Data is valid only during the
+// call. Do returns the kernel's error (an *Error), fn's error, or a
+// context or Conn error.
+func (c *Conn) Do(ctx context.Context, req Request, fn func(m Message) error) error {
+	w, _, err := c.send(&req, FlagRequest|FlagAck, true)
+	if err != nil {
+		return err
+	}
+	defer c.release(w)
+	rs := replyState{c: c, req: &req, seq: w.seq, fn: fn}
+	return c.await(ctx, w, &rs, true)
+}
+
+// Execute sends a request with NLM_F_ACK and returns its replies (copied).
+func (c *Conn) Execute(ctx context.Context, req Request) ([]Message, error) {
+	var out []Message
+	err := c.Do(ctx, req, func(m Message) error {
+		out = append(out, copyMessage(m))
+		return nil
+	})
+	return out, err
+}
+
+// Dump sends a dump request (NLM_F_DUMP) and streams its replies as they
+// arrive, without holding the whole dump: each message is copied out of
+// the receive buffer, and the loop body may make calls on the Conn. The
+// sequence ends with a non-nil error on failure; a dump marked
+// NLM_F_DUMP_INTR ends with ErrDumpInterrupted after its messages.
+func (c *Conn) Dump(ctx context.Context, req Request) iter.Seq2[Message, error] {
+	return func(yield func(Message, error) bool) {
+		w, _, err := c.send(&req, FlagRequest|FlagDump, true)
+		if err != nil {
+			yield(Message{}, err)
+			return
+		}
+		defer c.release(w)
+		rs := replyState{c: c, req: &req, seq: w.seq}
+		var batch []Message
+		rs.fn = func(m Message) error { batch = append(batch, m); return nil }
+		for {
+			err := c.await(ctx, w, &rs, false)
+			for _, m := range batch {
+				if !yield(m, nil) {
+					return
+				}
+			}
+			batch = batch[:0]
+			if err != nil {
+				yield(Message{}, err)
+				return
+			}
+			if rs.done {
+				return
+			}
+		}
+	}
+}
+
+// DumpAll runs a dump and returns all its replies. When the kernel marks
+// the dump interrupted, it runs it again up to Config.DumpRetries times,
+// then returns the last partial results with ErrDumpInterrupted.
+func (c *Conn) DumpAll(ctx context.Context, req Request) ([]Message, error) {
+	for try := 0; ; try++ {
+		var out []Message
+		var err error
+		for m, e := range c.Dump(ctx, req) {
+			if e != nil {
+				err = e
+				break
+			}
+			out = append(out, m)
+		}
+		if errors.Is(err, ErrDumpInterrupted) && try < c.cfg.DumpRetries {
+			continue
+		}
+		return out, err
+	}
+}
+
+func copyMessage(m Message) Message {
+	m.Data = append([]byte(nil), m.Data...)
+	return m
+}
+
+// replyState follows one request's replies to their end.
+type replyState struct {
+	c    *Conn
+	req  *Request
+	seq  uint32
+	fn   func(Message) error
+	intr bool
+	done bool
+	err  error
+}
+
+// handle processes one reply; it sets done when the request is complete.
+func (rs *replyState) handle(m Message) {
+	if rs.done {
+		return
+	}
+	switch m.Header.Type {
+	case TypeNoop:
+		return
+	case TypeError:
+		rs.done = true
+		if len(m.Data) < 4 {
+			rs.err = fmt.Errorf("%w: NLMSG_ERROR with %d bytes, want at least 4", ErrMalformed, len(m.Data))
+			return
+		}
+		if code := int32(binary.NativeEndian.Uint32(m.Data)); code != 0 {
+			rs.err = rs.c.kernelError(rs.req, rs.seq, code, m)
+		} else if rs.intr {
+			rs.err = ErrDumpInterrupted
+		}
+		return
+	case TypeDone:
+		rs.done = true
+		if len(m.Data) >= 4 {
+			if code := int32(binary.NativeEndian.Uint32(m.Data)); code != 0 {
+				rs.err = rs.c.kernelError(rs.req, rs.seq, code, m)
+				return
+			}
+		}
+		if rs.intr || m.Header.Flags&FlagDumpIntr != 0 {
+			rs.err = ErrDumpInterrupted
+		}
+		return
+	case TypeOverrun:
+		rs.done, rs.err = true, ErrOverrun
+		return
+	}
+	if m.Header.Flags&FlagDumpIntr != 0 {
+		rs.intr = true
+	}
+	if rs.fn != nil {
+		if err := rs.fn(m); err != nil {
+			rs.done, rs.err = true, err
+		}
+	}
+}
+
+// await processes w's replies until the request is done. With inline,
+// replies read by this goroutine are handled straight from the receive
+// buffer; otherwise (dumps) it returns after each batch so the caller can
+// yield outside the receive path.
+func (c *Conn) await(ctx context.Context, w *waiter, rs *replyState, inline bool) error {
+	for {
+		c.mu.Lock()
+		q, werr := w.queue, w.err
+		w.queue = nil
+		c.mu.Unlock()
+		for _, m := range q {
+			rs.handle(m)
+		}
+		if rs.done {
+			return rs.err
+		}
+		if werr != nil {
+			return werr
+		}
+		if !inline && len(q) > 0 {
+			return nil
+		}
+		select {
+		case <-c.readTok:
+			var self *replyState
+			if inline {
+				self = rs
+			}
+			err := c.lead(ctx, w, self)
+			c.readTok <- struct{}{}
+			if err != nil {
+				return err
+			}
+			if rs.done {
+				return rs.err
+			}
+		case <-w.notify:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.closed:
+			return ErrClosed
+		}
+	}
+}
+
+// lead reads datagrams as the leader until w (or, for w == nil, the
+// multicast queue) has something, handling self's replies inline.
+func (c *Conn) lead(ctx context.Context, w *waiter, self *replyState) error {
+	if d, ok := ctx.Deadline(); ok {
+		c.t.SetReadDeadline(d)
+		defer c.t.SetReadDeadline(time.Time{})
+	}
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { c.t.SetReadDeadline(time.Unix(1, 0)) })
+		defer func() {
+			if !stop() {
+				c.t.SetReadDeadline(time.Time{})
+			}
+		}()
+	}
+	for {
+		if err := c.readDatagram(w, self); err != nil {
+			if isTimeout(err) {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				// A cancellation of an earlier leader's context fired late.
+				c.t.SetReadDeadline(time.Time{})
+				continue
+			}
+			return err
+		}
+		if self != nil && self.done {
+			return nil
+		}
+		c.mu.Lock()
+		ready := (w != nil && (len(w.queue) > 0 || w.err != nil)) || (w == nil && (len(c.mq) > 0 || c.mqOverrun))
+		c.mu.Unlock()
+		if ready {
+			return nil
+		}
+	}
+}
+
+// readDatagram reads one datagram and dispatches its messages.
+func (c *Conn) readDatagram(w *waiter, self *replyState) error {
+	n, from, groups, err := c.t.Recv(c.rbuf, true)
+	if err == nil && n > len(c.rbuf) {
+		c.rbuf = make([]byte, n+n/4)
+	}
+	if err == nil {
+		n, from, groups, err = c.t.Recv(c.rbuf, false)
+	}
+	if err != nil {
+		switch {
+		case errors.Is(err, unix.ENOBUFS):
+			c.overrun()
+			if self != nil || w != nil {
+				return ErrOverrun
+			}
+			return nil
+		case errors.Is(err, os.ErrClosed):
+			return ErrClosed
+		}
+		return err
+	}
+	if n > len(c.rbuf) {
+		// Grew between the peek and the read (another datagram came
+		// first); it was truncated and is lost.
+		c.drops.Add(1)
+		return nil
+	}
+	if from != 0 {
+		// Not from the kernel: a forged reply from another local socket.
+		c.drops.Add(1)
+		return nil
+	}
+	buf := c.rbuf[:n]
+	perr := forEachMessage(buf, func(m Message) { c.dispatch(m, groups, self) })
+	if perr != nil {
+		c.drops.Add(1)
+		// Fail the request that the broken message claims, if any.
+		if len(buf) >= HeaderLen {
+			h := parseHeader(buf)
+			c.mu.Lock()
+			if pw := c.pending[h.Seq]; pw != nil && h.PortID == c.pid {
+				if self != nil && self.seq == h.Seq {
+					self.done, self.err = true, perr
+				} else {
+					pw.err = perr
+					signal(pw.notify)
+				}
+			}
+			c.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// dispatch hands one message to its request, or to the multicast queue.
+func (c *Conn) dispatch(m Message, groups uint32, self *replyState) {
+	if groups == 0 && m.Header.PortID == c.pid {
+		if self != nil && m.Header.Seq == self.seq {
+			self.handle(m)
+			return
+		}
+		c.mu.Lock()
+		if w := c.pending[m.Header.Seq]; w != nil {
+			w.queue = append(w.queue, copyMessage(m))
+			c.mu.Unlock()
+			signal(w.notify)
+			return
+		}
+		c.mu.Unlock()
+		if m.Header.Seq != 0 {
+			// A late reply to a request that gave up.
+			c.drops.Add(1)
+			return
+		}
+	}
+	c.mu.Lock()
+	if len(c.mq) >= c.cfg.MulticastBacklog {
+		c.mq = c.mq[1:]
+		c.mqOverrun = true
+	}
+	c.mq = append(c.mq, copyMessage(m))
+	c.mu.Unlock()
+	signal(c.mqNotify)
+}
+
+// overrun records an ENOBUFS: multicast listeners are told, and pending
+// requests fail, since their replies may be among the lost messages.
+func (c *Conn) overrun() {
+	c.mu.Lock()
+	c.mqOverrun = true
+	for _, w := range c.pending {
+		w.err = ErrOverrun
+		signal(w.notify)
+	}
+	c.mu.Unlock()
+	signal(c.mqNotify)
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// Receive returns the multicast messages (and unsolicited kernel messages)
+// received since the last call, waiting for at least one. After the
+// kernel dropped messages (ENOBUFS) or the backlog overflowed, it returns
+// ErrOverrun once, and then goes on receiving.
+func (c *Conn) Receive(ctx context.Context) ([]Message, error) {
+	for {
+		c.mu.Lock()
+		q, over := c.mq, c.mqOverrun
+		c.mq, c.mqOverrun = nil, false
+		c.mu.Unlock()
+		if over {
+			if len(q) > 0 {
+				c.mu.Lock()
+				c.mq = append(q, c.mq...)
+				c.mu.Unlock()
+			}
+			return nil, ErrOverrun
+		}
+		if len(q) > 0 {
+			return q, nil
+		}
+		select {
+		case <-c.readTok:
+			err := c.lead(ctx, nil, nil)
+			c.readTok <- struct{}{}
+			if err != nil {
+				return nil, err
+			}
+		case <-c.mqNotify:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.closed:
+			return nil, ErrClosed
+		}
+	}
+}
+
+// kernelError builds the *Error of an NLMSG_ERROR or NLMSG_DONE payload.
+func (c *Conn) kernelError(req *Request, seq uint32, code int32, m Message) error {
+	e := &Error{Errno: unix.Errno(-code), Type: req.Type, Seq: seq, Offset: -1, MissingNest: -1}
+	if code > 0 {
+		e.Errno = unix.Errno(code)
+	}
+	if m.Header.Flags&FlagAckTLVs == 0 {
+		return e
+	}
+	// NLMSG_ERROR: the error code, the request's header and (unless
+	// capped) its payload, then the TLVs. NLMSG_DONE: the code, then TLVs.
+	tlv := 4
+	if m.Header.Type == TypeError {
+		if len(m.Data) < 4+HeaderLen {
+			return e
+		}
+		tlv += HeaderLen
+		if m.Header.Flags&FlagCapped == 0 {
+			orig := parseHeader(m.Data[4:])
+			tlv = 4 + int(align4(orig.Length))
+		}
+	}
+	if tlv > len(m.Data) {
+		return e
+	}
+	var ack extAck
+	if err := marshal.Unmarshal(m.Data[tlv:], &ack); err != nil {
+		return e
+	}
+	e.Message = ack.Msg
+	e.Cookie = ack.Cookie
+	e.Policy = ack.Policy
+	if ack.Offset != nil {
+		e.Offset = int(*ack.Offset)
+		e.Field = fieldAt(req, e.Offset)
+	}
+	if ack.MissType != nil {
+		e.MissingType = uint16(*ack.MissType)
+	}
+	if ack.MissNest != nil {
+		e.MissingNest = int(*ack.MissNest)
+		e.MissingNestField = fieldAt(req, e.MissingNest)
+	}
+	return e
+}
+
+func align4(n uint32) uint32 { return (n + 3) &^ 3 }
+
+// fieldAt names the Go field of the request's body at an offset counted
+// from the start of the request's netlink header.
+func fieldAt(req *Request, off int) string {
+	if req.Body == nil || off < HeaderLen {
+		return ""
+	}
+	b, err := marshal.Marshal(req.Body)
+	if err != nil {
+		return ""
+	}
+	path, _ := marshal.PathAt(req.Body, b, off-HeaderLen)
+	return path
+}
