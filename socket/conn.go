@@ -414,13 +414,24 @@ func (c *Conn) Send(req Request) (uint32, error) {
 // call. Do returns the kernel's error (an *Error), fn's error, or a
 // context or Conn error.
 func (c *Conn) Do(ctx context.Context, req Request, fn func(m Message) error) error {
-	w, _, err := c.send(&req, FlagRequest|FlagAck, true)
+	return c.do(ctx, &req, fn, false)
+}
+
+// do runs a request. Without single, it asks for an ACK and ends there;
+// with single, it asks for none and ends at the first reply that is not
+// part of a multipart message (or at NLMSG_DONE or an error).
+func (c *Conn) do(ctx context.Context, req *Request, fn func(m Message) error, single bool) error {
+	flags := FlagRequest | FlagAck
+	if single {
+		flags = FlagRequest
+	}
+	w, _, err := c.send(req, flags, true)
 	if err != nil {
 		return err
 	}
 	defer c.release(w)
-	rs := replyState{c: c, req: &req, seq: w.seq, fn: fn}
-	return c.await(ctx, w, &rs, true)
+	rs := replyState{seq: w.seq, single: single}
+	return rs.result(req, c.await(ctx, w, &rs, fn, true))
 }
 
 // Execute sends a request with NLM_F_ACK and returns its replies (copied).
@@ -446,18 +457,18 @@ func (c *Conn) Dump(ctx context.Context, req Request) iter.Seq2[Message, error] 
 			return
 		}
 		defer c.release(w)
-		rs := replyState{c: c, req: &req, seq: w.seq}
+		rs := replyState{seq: w.seq}
 		var batch []Message
-		rs.fn = func(m Message) error { batch = append(batch, m); return nil }
+		collect := func(m Message) error { batch = append(batch, m); return nil }
 		for {
-			err := c.await(ctx, w, &rs, false)
+			err := c.await(ctx, w, &rs, collect, false)
 			for _, m := range batch {
 				if !yield(m, nil) {
 					return
 				}
 			}
 			batch = batch[:0]
-			if err != nil {
+			if err := rs.result(&req, err); err != nil {
 				yield(Message{}, err)
 				return
 			}
@@ -494,46 +505,42 @@ func copyMessage(m Message) Message {
 	return m
 }
 
-// replyState follows one request's replies to their end.
+// replyState follows one request's replies to their end. It holds no
+// pointer that outlives the request, so that it (and the caller's fn) can
+// stay on the stack: the kernel's error is turned into an *Error by the
+// caller, from errMsg.
 type replyState struct {
-	c    *Conn
-	req  *Request
-	seq  uint32
-	fn   func(Message) error
-	intr bool
-	done bool
-	err  error
+	seq    uint32
+	single bool // no ACK was asked for: one non-multipart reply ends it
+	intr   bool
+	done   bool
+	err    error
+	code   int32    // the kernel's error code, when it reported one
+	errMsg *Message // the message that carried it (a copy)
 }
 
 // handle processes one reply; it sets done when the request is complete.
-func (rs *replyState) handle(m Message) {
+func (rs *replyState) handle(m Message, fn func(Message) error) {
 	if rs.done {
 		return
 	}
 	switch m.Header.Type {
 	case TypeNoop:
 		return
-	case TypeError:
+	case TypeError, TypeDone:
 		rs.done = true
 		if len(m.Data) < 4 {
-			rs.err = fmt.Errorf("%w: NLMSG_ERROR with %d bytes, want at least 4", ErrMalformed, len(m.Data))
+			if m.Header.Type == TypeError {
+				rs.err = fmt.Errorf("%w: NLMSG_ERROR with %d bytes, want at least 4", ErrMalformed, len(m.Data))
+			} else if rs.intr || m.Header.Flags&FlagDumpIntr != 0 {
+				rs.err = ErrDumpInterrupted
+			}
 			return
 		}
 		if code := int32(binary.NativeEndian.Uint32(m.Data)); code != 0 {
-			rs.err = rs.c.kernelError(rs.req, rs.seq, code, m)
-		} else if rs.intr {
-			rs.err = ErrDumpInterrupted
-		}
-		return
-	case TypeDone:
-		rs.done = true
-		if len(m.Data) >= 4 {
-			if code := int32(binary.NativeEndian.Uint32(m.Data)); code != 0 {
-				rs.err = rs.c.kernelError(rs.req, rs.seq, code, m)
-				return
-			}
-		}
-		if rs.intr || m.Header.Flags&FlagDumpIntr != 0 {
+			cp := copyMessage(m)
+			rs.code, rs.errMsg = code, &cp
+		} else if rs.intr || m.Header.Flags&FlagDumpIntr != 0 {
 			rs.err = ErrDumpInterrupted
 		}
 		return
@@ -544,25 +551,36 @@ func (rs *replyState) handle(m Message) {
 	if m.Header.Flags&FlagDumpIntr != 0 {
 		rs.intr = true
 	}
-	if rs.fn != nil {
-		if err := rs.fn(m); err != nil {
+	if fn != nil {
+		if err := fn(m); err != nil {
 			rs.done, rs.err = true, err
 		}
 	}
+	if rs.single && m.Header.Flags&FlagMulti == 0 {
+		rs.done = true
+	}
+}
+
+// result returns the request's outcome once await has returned err.
+func (rs *replyState) result(req *Request, err error) error {
+	if err == nil && rs.errMsg != nil {
+		return kernelError(req.Type, req.Body, rs.seq, rs.code, *rs.errMsg)
+	}
+	return err
 }
 
 // await processes w's replies until the request is done. With inline,
 // replies read by this goroutine are handled straight from the receive
 // buffer; otherwise (dumps) it returns after each batch so the caller can
 // yield outside the receive path.
-func (c *Conn) await(ctx context.Context, w *waiter, rs *replyState, inline bool) error {
+func (c *Conn) await(ctx context.Context, w *waiter, rs *replyState, fn func(Message) error, inline bool) error {
 	for {
 		c.mu.Lock()
 		q, werr := w.queue, w.err
 		w.queue = nil
 		c.mu.Unlock()
 		for _, m := range q {
-			rs.handle(m)
+			rs.handle(m, fn)
 		}
 		if rs.done {
 			return rs.err
@@ -579,7 +597,7 @@ func (c *Conn) await(ctx context.Context, w *waiter, rs *replyState, inline bool
 			if inline {
 				self = rs
 			}
-			err := c.lead(ctx, w, self)
+			err := c.lead(ctx, w, self, fn)
 			c.readTok <- struct{}{}
 			if err != nil {
 				return err
@@ -598,7 +616,7 @@ func (c *Conn) await(ctx context.Context, w *waiter, rs *replyState, inline bool
 
 // lead reads datagrams as the leader until w (or, for w == nil, the
 // multicast queue) has something, handling self's replies inline.
-func (c *Conn) lead(ctx context.Context, w *waiter, self *replyState) error {
+func (c *Conn) lead(ctx context.Context, w *waiter, self *replyState, fn func(Message) error) error {
 	if d, ok := ctx.Deadline(); ok {
 		c.t.SetReadDeadline(d)
 		defer c.t.SetReadDeadline(time.Time{})
@@ -612,7 +630,7 @@ func (c *Conn) lead(ctx context.Context, w *waiter, self *replyState) error {
 		}()
 	}
 	for {
-		if err := c.readDatagram(w, self); err != nil {
+		if err := c.readDatagram(w, self, fn); err != nil {
 			if isTimeout(err) {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -636,7 +654,7 @@ func (c *Conn) lead(ctx context.Context, w *waiter, self *replyState) error {
 }
 
 // readDatagram reads one datagram and dispatches its messages.
-func (c *Conn) readDatagram(w *waiter, self *replyState) error {
+func (c *Conn) readDatagram(w *waiter, self *replyState, fn func(Message) error) error {
 	n, from, groups, err := c.t.Recv(c.rbuf, true)
 	if err == nil && n > len(c.rbuf) {
 		c.rbuf = make([]byte, n+n/4)
@@ -669,7 +687,14 @@ func (c *Conn) readDatagram(w *waiter, self *replyState) error {
 		return nil
 	}
 	buf := c.rbuf[:n]
-	perr := forEachMessage(buf, func(m Message) { c.dispatch(m, groups, self) })
+	var perr error
+	for off := 0; off < len(buf); {
+		var m Message
+		if m, off, perr = nextMessage(buf, off); perr != nil {
+			break
+		}
+		c.dispatch(m, groups, self, fn)
+	}
 	if perr != nil {
 		c.drops.Add(1)
 		// Fail the request that the broken message claims, if any.
@@ -691,10 +716,10 @@ func (c *Conn) readDatagram(w *waiter, self *replyState) error {
 }
 
 // dispatch hands one message to its request, or to the multicast queue.
-func (c *Conn) dispatch(m Message, groups uint32, self *replyState) {
+func (c *Conn) dispatch(m Message, groups uint32, self *replyState, fn func(Message) error) {
 	if groups == 0 && m.Header.PortID == c.pid {
 		if self != nil && m.Header.Seq == self.seq {
-			self.handle(m)
+			self.handle(m, fn)
 			return
 		}
 		c.mu.Lock()
@@ -764,7 +789,7 @@ func (c *Conn) Receive(ctx context.Context) ([]Message, error) {
 		}
 		select {
 		case <-c.readTok:
-			err := c.lead(ctx, nil, nil)
+			err := c.lead(ctx, nil, nil, nil)
 			c.readTok <- struct{}{}
 			if err != nil {
 				return nil, err
@@ -779,8 +804,8 @@ func (c *Conn) Receive(ctx context.Context) ([]Message, error) {
 }
 
 // kernelError builds the *Error of an NLMSG_ERROR or NLMSG_DONE payload.
-func (c *Conn) kernelError(req *Request, seq uint32, code int32, m Message) error {
-	e := &Error{Errno: unix.Errno(-code), Type: req.Type, Seq: seq, Offset: -1, MissingNest: -1}
+func kernelError(typ uint16, body any, seq uint32, code int32, m Message) error {
+	e := &Error{Errno: unix.Errno(-code), Type: typ, Seq: seq, Offset: -1, MissingNest: -1}
 	if code > 0 {
 		e.Errno = unix.Errno(code)
 	}
@@ -812,14 +837,14 @@ func (c *Conn) kernelError(req *Request, seq uint32, code int32, m Message) erro
 	e.Policy = ack.Policy
 	if ack.Offset != nil {
 		e.Offset = int(*ack.Offset)
-		e.Field = fieldAt(req, e.Offset)
+		e.Field = fieldAt(body, e.Offset)
 	}
 	if ack.MissType != nil {
 		e.MissingType = uint16(*ack.MissType)
 	}
 	if ack.MissNest != nil {
 		e.MissingNest = int(*ack.MissNest)
-		e.MissingNestField = fieldAt(req, e.MissingNest)
+		e.MissingNestField = fieldAt(body, e.MissingNest)
 	}
 	return e
 }
@@ -828,14 +853,14 @@ func align4(n uint32) uint32 { return (n + 3) &^ 3 }
 
 // fieldAt names the Go field of the request's body at an offset counted
 // from the start of the request's netlink header.
-func fieldAt(req *Request, off int) string {
-	if req.Body == nil || off < HeaderLen {
+func fieldAt(body any, off int) string {
+	if body == nil || off < HeaderLen {
 		return ""
 	}
-	b, err := marshal.Marshal(req.Body)
+	b, err := marshal.Marshal(body)
 	if err != nil {
 		return ""
 	}
-	path, _ := marshal.PathAt(req.Body, b, off-HeaderLen)
+	path, _ := marshal.PathAt(body, b, off-HeaderLen)
 	return path
 }

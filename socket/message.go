@@ -105,21 +105,31 @@ func ParseMessages(b []byte) ([]Message, error) {
 	return msgs, err
 }
 
-// forEachMessage calls fn for each message of datagram b, without
-// allocating; it stops at the first malformed message.
+// forEachMessage calls fn for each message of datagram b; it stops at the
+// first malformed message.
 func forEachMessage(b []byte, fn func(Message)) error {
-	off := 0
-	for off < len(b) {
-		rest := b[off:]
-		if len(rest) < HeaderLen {
-			return fmt.Errorf("%w: %d trailing bytes at offset %d, want a %d-byte header", ErrMalformed, len(rest), off, HeaderLen)
+	for off := 0; off < len(b); {
+		m, next, err := nextMessage(b, off)
+		if err != nil {
+			return err
 		}
-		h := parseHeader(rest)
-		if h.Length < HeaderLen || uint64(h.Length) > uint64(len(rest)) {
-			return fmt.Errorf("%w: nlmsg_len %d at offset %d, with %d bytes left", ErrMalformed, h.Length, off, len(rest))
-		}
-		fn(Message{Header: h, Data: rest[HeaderLen:h.Length:h.Length]})
-		off += min(nlattr.Align(int(h.Length)), len(rest))
+		fn(m)
+		off = next
 	}
 	return nil
+}
+
+// nextMessage returns the message of datagram b at offset off and the
+// offset of the one after it.
+func nextMessage(b []byte, off int) (Message, int, error) {
+	rest := b[off:]
+	if len(rest) < HeaderLen {
+		return Message{}, 0, fmt.Errorf("%w: %d trailing bytes at offset %d, want a %d-byte header", ErrMalformed, len(rest), off, HeaderLen)
+	}
+	h := parseHeader(rest)
+	if h.Length < HeaderLen || uint64(h.Length) > uint64(len(rest)) {
+		return Message{}, 0, fmt.Errorf("%w: nlmsg_len %d at offset %d, with %d bytes left", ErrMalformed, h.Length, off, len(rest))
+	}
+	m := Message{Header: h, Data: rest[HeaderLen:h.Length:h.Length]}
+	return m, off + min(nlattr.Align(int(h.Length)), len(rest)), nil
 }
