@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"slices"
 
 	"github.com/nlstruct/nlstruct/nlattr"
 )
@@ -29,7 +30,7 @@ func (st decState) deeper() (decState, error) {
 func (pl *plan) decodePayload(b []byte, p pointer, st decState) error {
 	if pl.kind == planFixed {
 		if len(b) < pl.fixed.size {
-			return errWidth(pl.fixed.size, len(b))
+			return atOffset(errWidth(pl.fixed.size, len(b)), 0)
 		}
 		pl.fixed.decode(b, p)
 		return nil
@@ -62,14 +63,20 @@ type pending struct {
 }
 
 func (pl *plan) decodeAttrs(b []byte, base pointer, st decState, off0 int) error {
-	var small [2]pending
+	var small [4]pending
 	deferred := small[:0]
 	it := nlattr.NewIter(b)
 	for it.Next() {
 		f := pl.lookup(it.Type())
 		if f == nil {
-			if err := pl.unknownAttr(&it, base, st); err != nil {
+			if err := pl.unknownAttr(&it, base, st, b[it.Offset():]); err != nil {
 				return atOffset(err, off0+it.Offset())
+			}
+			continue
+		}
+		if f.dop != 0 {
+			if err := decodeFast(f, it.Data(), base.add(f.offset)); err != nil {
+				return inField(err, f.name, f.attrType, true, off0+it.Offset()+nlattr.HeaderLen)
 			}
 			continue
 		}
@@ -88,7 +95,7 @@ func (pl *plan) decodeAttrs(b []byte, base pointer, st decState, off0 int) error
 		if f.form == formMulti && f.count.any() {
 			if n := base.add(f.offset).sliceLen(); n > 0 {
 				if err := f.count.checkLen(n, "elements"); err != nil {
-					return inField(err, f.name, f.attrType, true, -1)
+					return inField(err, f.name, f.attrType, true, off0)
 				}
 			}
 		}
@@ -100,7 +107,7 @@ func (pl *plan) decodeAttrs(b []byte, base pointer, st decState, off0 int) error
 				// the attribute as unknown.
 				uit := nlattr.NewIter(b[d.off:])
 				uit.Next()
-				if err := pl.unknownAttr(&uit, base, st); err != nil {
+				if err := pl.unknownAttr(&uit, base, st, b[d.off:]); err != nil {
 					return inField(err, d.f.name, d.f.attrType, true, off0+d.off)
 				}
 				continue
@@ -123,7 +130,7 @@ func addPending(list []pending, d pending) []pending {
 	return append(list, d)
 }
 
-func (pl *plan) unknownAttr(it *nlattr.Iter, base pointer, st decState) error {
+func (pl *plan) unknownAttr(it *nlattr.Iter, base pointer, st decState, rest []byte) error {
 	switch {
 	case st.unknown == RejectUnknown:
 		return fmt.Errorf("%w: type %d (%d bytes) has no field in %s", ErrUnknownAttribute, it.Type(), len(it.Data()), pl.t)
@@ -137,8 +144,25 @@ func (pl *plan) unknownAttr(it *nlattr.Iter, base pointer, st decState) error {
 		a.Data = bytes.Clone(a.Data)
 	}
 	list := base.add(pl.unknown.offset).attrs()
+	if len(*list) == cap(*list) {
+		// Size the list for every unknown attribute still to come, so it
+		// grows once per attribute set, not once per attribute.
+		*list = slices.Grow(*list, pl.countUnknown(rest))
+	}
 	*list = append(*list, a)
 	return nil
+}
+
+// countUnknown counts the attributes of b that have no field.
+func (pl *plan) countUnknown(b []byte) int {
+	n := 0
+	it := nlattr.NewIter(b)
+	for it.Next() {
+		if pl.lookup(it.Type()) == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // decodeAttr decodes one attribute's payload into field f of the struct
@@ -156,6 +180,9 @@ func (f *field) decodeAttr(data []byte, base pointer, st decState, rest []byte) 
 	case formMulti:
 		rv := p.value(f.slice)
 		n := rv.Len()
+		if f.count.maxLen >= 0 && n+1 > f.count.maxLen {
+			return f.count.checkLen(n+1, "elements")
+		}
 		if n == rv.Cap() {
 			rv.Grow(countType(rest, f.attrType))
 		}
@@ -176,6 +203,12 @@ func (f *field) decodeAttr(data []byte, base pointer, st decState, rest []byte) 
 // field is a pointer.
 func (v *value) decodeInto(data []byte, p pointer, st decState) error {
 	if v.indirect {
+		if cur := p.deref(); !cur.isNil() {
+			// A repeated attribute: decode over the value already there,
+			// as for an inline field (nested sets merge, the last scalar
+			// wins).
+			return v.decodeValue(data, cur, st)
+		}
 		np := newValue(v.t)
 		if err := v.decodeValue(data, np, st); err != nil {
 			return err
@@ -215,13 +248,11 @@ func (f *field) decodeArray(data []byte, p pointer, st decState) error {
 	if err := f.count.checkLen(n, "elements"); err != nil {
 		return err
 	}
-	rv := reflect.MakeSlice(f.slice, n, n)
-	p.value(f.slice).Set(rv)
+	first := makeSlice(p, f.slice, n)
 	if n == 0 {
 		return nil
 	}
 	es := f.slice.Elem().Size()
-	first := pointerOf(rv.Index(0).Addr())
 	it = nlattr.NewIter(data)
 	for i := 0; it.Next(); i++ {
 		if err := f.val.decodeInto(it.Data(), first.add(uintptr(i)*es), st); err != nil {
@@ -393,10 +424,8 @@ func (v *value) decodeValue(data []byte, p pointer, st decState) error {
 		if err := v.checks.checkLen(n, "elements"); err != nil {
 			return err
 		}
-		rv := reflect.MakeSlice(v.t, n, n)
-		p.value(v.t).Set(rv)
+		first := makeSlice(p, v.t, n)
 		if n > 0 {
-			first := pointerOf(rv.Index(0).Addr())
 			step := uintptr(v.t.Elem().Size())
 			for i := range n {
 				v.fixed.decode(data[i*es:], first.add(uintptr(i)*step))
@@ -409,6 +438,8 @@ func (v *value) decodeValue(data []byte, p pointer, st decState) error {
 			return err
 		}
 		return v.child.decodePayload(data, p, st)
+	case vkMap:
+		return v.decodeMap(data, p, st)
 	case vkCustom:
 		u, ok := p.value(v.t).Addr().Interface().(Unmarshaler)
 		if !ok {
@@ -417,4 +448,52 @@ func (v *value) decodeValue(data []byte, p pointer, st decState) error {
 		return u.UnmarshalNetlink(data)
 	}
 	return fmt.Errorf("%w: cannot decode into %s here", ErrInvalid, v.t)
+}
+
+// decodeMap decodes a nest whose entries are typed by their map key.
+func (v *value) decodeMap(data []byte, p pointer, st decState) error {
+	st, err := st.deeper()
+	if err != nil {
+		return err
+	}
+	m := p.value(v.t)
+	if m.IsNil() {
+		m.Set(reflect.MakeMap(v.t))
+	}
+	kt := v.t.Key()
+	it := nlattr.NewIter(data)
+	for it.Next() {
+		ev := reflect.New(v.t.Elem())
+		if err := v.elem.decodeInto(it.Data(), pointerOf(ev), st); err != nil {
+			return atOffset(inIndex(err, int(it.Type())), it.Offset()+nlattr.HeaderLen)
+		}
+		k := reflect.New(kt).Elem()
+		if k.CanInt() {
+			if k.OverflowInt(int64(it.Type())) {
+				return atOffset(fmt.Errorf("%w: attribute type %d does not fit in a %s key", ErrBadLength, it.Type(), kt), it.Offset())
+			}
+			k.SetInt(int64(it.Type()))
+		} else {
+			if k.OverflowUint(uint64(it.Type())) {
+				return atOffset(fmt.Errorf("%w: attribute type %d does not fit in a %s key", ErrBadLength, it.Type(), kt), it.Offset())
+			}
+			k.SetUint(uint64(it.Type()))
+		}
+		m.SetMapIndex(k, ev.Elem())
+	}
+	return it.Err()
+}
+
+// makeSlice sets the slice of type t at p to n zero elements (empty but
+// not nil for n == 0) with one allocation, and returns its first element.
+func makeSlice(p pointer, t reflect.Type, n int) pointer {
+	if n == 0 {
+		p.setEmptySlice()
+		return pointer{}
+	}
+	rv := p.value(t)
+	rv.Set(reflect.Zero(t))
+	rv.Grow(n)
+	rv.SetLen(n)
+	return p.sliceData()
 }

@@ -89,6 +89,12 @@
 //	netip.Addr                    4 or 16 bytes, by address family
 //	Marshaler, Unmarshaler        the type encodes its own payload
 //	interfaces with selector=     sub-messages
+//	map[K]V, K an integer         a nest whose entries are typed by their key
+//	                              (YNL indexed arrays whose index means
+//	                              something, such as policy dumps); encoded
+//	                              in key order (sorting allocates); V may be
+//	                              a nested set (tag nested), a scalar or
+//	                              another map
 //
 // Integers must arrive in exactly their width (4 or 8 for uint/int); any
 // other payload size is an error, as is a short fixed layout. A longer

@@ -3,6 +3,9 @@ package marshal
 import (
 	"encoding/binary"
 	"fmt"
+	"reflect"
+	"sort"
+	"strings"
 
 	"github.com/nlstruct/nlstruct/nlattr"
 )
@@ -23,12 +26,9 @@ func (pl *plan) appendPayload(b []byte, p pointer, st encState) ([]byte, error) 
 		b = f.val.fixed.append(b, p.add(f.offset))
 	}
 	b = padTo(b, len(b)-start)
-	var err error
-	for _, f := range pl.attrs {
-		mark := len(b)
-		if b, err = f.appendAttr(b, p, st); err != nil {
-			return b[:mark], inField(err, f.name, f.attrType, true, -1)
-		}
+	b, err := pl.appendOps(b, p, st)
+	if err != nil {
+		return b[:start], err
 	}
 	if f := pl.unknown; f != nil {
 		for i, a := range *p.add(f.offset).attrs() {
@@ -84,17 +84,22 @@ func (f *field) appendAttr(b []byte, base pointer, st encState) ([]byte, error) 
 		return f.appendArray(b, p, st)
 	}
 	v := &f.val
+	// omitempty omits zero values; a pointer is omitted only when nil
+	// (as in encoding/json): a pointer to a zero is how a caller says
+	// "send this zero".
+	omit := f.omitempty
 	if v.indirect {
 		if p = p.deref(); p.isNil() {
 			return b, nil
 		}
+		omit = false
 	}
 	// Fast paths for the common fixed-width integers.
 	if !v.checks.any() {
 		switch v.kind {
 		case vkU32:
 			x := *p.u32()
-			if f.omitempty && x == 0 {
+			if omit && x == 0 {
 				return b, nil
 			}
 			b = appendHeader(b, f.hdr, 8)
@@ -104,7 +109,7 @@ func (f *field) appendAttr(b []byte, base pointer, st encState) ([]byte, error) 
 			return binary.NativeEndian.AppendUint32(b, x), nil
 		case vkU16:
 			x := *p.u16()
-			if f.omitempty && x == 0 {
+			if omit && x == 0 {
 				return b, nil
 			}
 			b = appendHeader(b, f.hdr, 6)
@@ -116,14 +121,14 @@ func (f *field) appendAttr(b []byte, base pointer, st encState) ([]byte, error) 
 			return append(b, 0, 0), nil
 		case vkU8:
 			x := *p.u8()
-			if f.omitempty && x == 0 {
+			if omit && x == 0 {
 				return b, nil
 			}
 			b = appendHeader(b, f.hdr, 5)
 			return append(b, x, 0, 0, 0), nil
 		case vkU64:
 			x := *p.u64()
-			if f.omitempty && x == 0 {
+			if omit && x == 0 {
 				return b, nil
 			}
 			b = appendHeader(b, f.hdr, 12)
@@ -133,7 +138,7 @@ func (f *field) appendAttr(b []byte, base pointer, st encState) ([]byte, error) 
 			return binary.NativeEndian.AppendUint64(b, x), nil
 		case vkString:
 			s := *p.stringp()
-			if f.omitempty && s == "" {
+			if omit && s == "" {
 				return b, nil
 			}
 			n := nlattr.HeaderLen + len(s) + 1
@@ -149,7 +154,7 @@ func (f *field) appendAttr(b []byte, base pointer, st encState) ([]byte, error) 
 			if n > nlattr.MaxLen {
 				return b, fmt.Errorf("%w: %d bytes", ErrTooLarge, n)
 			}
-			if f.omitempty && v.isZero(p) {
+			if omit && v.isZero(p) {
 				return b, nil
 			}
 			b = appendHeader(b, f.hdr, n)
@@ -160,7 +165,7 @@ func (f *field) appendAttr(b []byte, base pointer, st encState) ([]byte, error) 
 	if v.kind == vkVariant {
 		return f.appendVariant(b, base, st, true)
 	}
-	if v.absent(p) || (f.omitempty && v.isZero(p)) {
+	if v.absent(p) || (omit && v.isZero(p)) {
 		return b, nil
 	}
 	start := len(b)
@@ -244,10 +249,10 @@ func (f *field) appendArray(b []byte, p pointer, st encState) ([]byte, error) {
 func inIndex(err error, i int) error {
 	e := asError(err)
 	idx := fmt.Sprintf("[%d]", i)
-	if len(e.Path) > 0 && len(e.Path[0]) > 0 && e.Path[0][0] == '[' {
-		e.Path[0] = idx + e.Path[0]
+	if n := len(e.rpath); n > 0 && strings.HasPrefix(e.rpath[n-1], "[") {
+		e.rpath[n-1] = idx + e.rpath[n-1]
 	} else {
-		e.Path = append([]string{idx}, e.Path...)
+		e.rpath = append(e.rpath, idx)
 	}
 	return e
 }
@@ -291,6 +296,8 @@ func (v *value) absent(p pointer) bool {
 		return *p.bytesp() == nil
 	case vkAddr:
 		return !p.addr().IsValid()
+	case vkMap:
+		return p.value(v.t).IsNil()
 	}
 	return false
 }
@@ -433,6 +440,8 @@ func (v *value) appendValue(b []byte, p pointer, st encState) ([]byte, error) {
 		}
 		st.depth++
 		return v.child.appendPayload(b, p, st)
+	case vkMap:
+		return v.appendMap(b, p, st)
 	case vkCustom:
 		m, ok := p.value(v.t).Addr().Interface().(Marshaler)
 		if !ok {
@@ -471,3 +480,46 @@ func isZeros(b []byte) bool {
 	return true
 }
 
+// appendMap appends a map's entries in key order, each an attribute typed
+// by its key. (Sorting the keys allocates; maps are rare in requests.)
+func (v *value) appendMap(b []byte, p pointer, st encState) ([]byte, error) {
+	if st.depth >= st.maxDepth {
+		return b, fmt.Errorf("%w: more than %d levels", ErrTooDeep, st.maxDepth)
+	}
+	st.depth++
+	m := p.value(v.t)
+	keys := m.MapKeys()
+	signed := v.t.Key().Kind() >= reflect.Int && v.t.Key().Kind() <= reflect.Int64
+	key := func(k reflect.Value) int64 {
+		if signed {
+			return k.Int()
+		}
+		return int64(k.Uint())
+	}
+	sort.Slice(keys, func(i, j int) bool { return key(keys[i]) < key(keys[j]) })
+	hdrFlags := v.elem.flags(&tag{})
+	tmp := reflect.New(v.t.Elem())
+	for _, k := range keys {
+		kv := key(k)
+		if kv < 0 || kv > int64(nlattr.MaxType) {
+			return b, fmt.Errorf("%w: map key %d is not an attribute type (0..%d)", ErrBadLength, kv, nlattr.MaxType)
+		}
+		tmp.Elem().Set(m.MapIndex(k))
+		ep := pointerOf(tmp)
+		if v.elem.indirect {
+			if ep = ep.deref(); ep.isNil() {
+				continue
+			}
+		}
+		start := len(b)
+		b = appendHeader(b, uint16(kv)|hdrFlags, 0)
+		var err error
+		if b, err = v.elem.appendValue(b, ep, st); err == nil {
+			b, err = endAttr(b, start)
+		}
+		if err != nil {
+			return b[:start], inField(err, fmt.Sprintf("[%d]", kv), 0, false, -1)
+		}
+	}
+	return b, nil
+}

@@ -54,9 +54,13 @@ type Error struct {
 	Offset int
 	// Err is the cause; it wraps one of the package's sentinel errors.
 	Err error
+
+	rpath  []string // names gathered while unwinding, innermost first
+	rattrs []uint16
 }
 
 func (e *Error) Error() string {
+	e.settle()
 	var sb strings.Builder
 	sb.WriteString("marshal: ")
 	sb.WriteString(joinPath(e.Path))
@@ -82,7 +86,10 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // FieldPath returns the path of Go fields as one dotted string.
-func (e *Error) FieldPath() string { return joinPath(e.Path) }
+func (e *Error) FieldPath() string {
+	e.settle()
+	return joinPath(e.Path)
+}
 
 // joinPath joins field names with dots, and slice indexes ("[2]") to the
 // name before them.
@@ -116,9 +123,12 @@ func asError(err error) *Error {
 // being decoded at this level, of the value that failed (-1 when encoding).
 func inField(err error, name string, attr uint16, isAttr bool, off int) error {
 	e := asError(err)
-	e.Path = append([]string{name}, e.Path...)
+	// Names are gathered innermost first, while the error unwinds, and put
+	// in order once by inType: prepending at every level would make deep
+	// errors cost memory quadratic in their depth.
+	e.rpath = append(e.rpath, name)
 	if isAttr {
-		e.Attrs = append([]uint16{attr}, e.Attrs...)
+		e.rattrs = append(e.rattrs, attr)
 	}
 	if off >= 0 {
 		if e.Offset < 0 {
@@ -139,15 +149,34 @@ func atOffset(err error, off int) error {
 	return e
 }
 
-// inType prefixes err's path with the top-level type's name.
+// inType completes err's path with the top-level type's name.
 func inType(err error, t reflect.Type) error {
 	e := asError(err)
 	name := t.Name()
 	if name == "" {
 		name = t.String()
 	}
-	e.Path = append([]string{name}, e.Path...)
+	e.rpath = append(e.rpath, name)
+	e.settle()
 	return e
+}
+
+// settle moves the gathered names and attribute types into Path and Attrs.
+func (e *Error) settle() {
+	if len(e.rpath) == 0 && len(e.rattrs) == 0 {
+		return
+	}
+	path := make([]string, 0, len(e.rpath)+len(e.Path))
+	for i := len(e.rpath) - 1; i >= 0; i-- {
+		path = append(path, e.rpath[i])
+	}
+	e.Path = append(path, e.Path...)
+	attrs := make([]uint16, 0, len(e.rattrs)+len(e.Attrs))
+	for i := len(e.rattrs) - 1; i >= 0; i-- {
+		attrs = append(attrs, e.rattrs[i])
+	}
+	e.Attrs = append(attrs, e.Attrs...)
+	e.rpath, e.rattrs = nil, nil
 }
 
 func errWidth(want, got int) error {

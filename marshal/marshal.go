@@ -76,20 +76,25 @@ func (o Options) Marshal(v any) ([]byte, error) { return o.Append(nil, v) }
 
 // Append is like the package-level Append, with these options.
 func (o Options) Append(b []byte, v any) ([]byte, error) {
-	rv := reflect.ValueOf(v)
 	var p pointer
+	var pl *plan
+	t := reflect.TypeOf(v)
 	switch {
-	case rv.Kind() == reflect.Pointer && !rv.IsNil():
-		p = pointerOf(rv)
-		rv = rv.Elem()
-	case rv.Kind() == reflect.Struct:
-		cp := reflect.New(rv.Type())
-		cp.Elem().Set(rv)
+	case t == nil:
+		return b, fmt.Errorf("marshal: %w: want a struct or a non-nil pointer to one, got nil", ErrInvalid)
+	case t.Kind() == reflect.Pointer:
+		if p = pointerOfAny(v); p.isNil() {
+			return b, fmt.Errorf("marshal: %w: want a struct or a non-nil pointer to one, got a nil %T", ErrInvalid, v)
+		}
+		pl = planForPointer(t)
+	case t.Kind() == reflect.Struct:
+		cp := reflect.New(t)
+		cp.Elem().Set(reflect.ValueOf(v))
 		p = pointerOf(cp)
+		pl = planFor(t)
 	default:
 		return b, fmt.Errorf("marshal: %w: want a struct or a non-nil pointer to one, got %T", ErrInvalid, v)
 	}
-	pl := planFor(rv.Type())
 	if pl.err != nil {
 		return b, inType(pl.err, pl.t)
 	}
@@ -102,16 +107,17 @@ func (o Options) Append(b []byte, v any) ([]byte, error) {
 
 // Unmarshal is like the package-level Unmarshal, with these options.
 func (o Options) Unmarshal(b []byte, v any) error {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer || pointerOfAny(v).isNil() {
 		return fmt.Errorf("marshal: %w: want a non-nil pointer to a struct, got %T", ErrInvalid, v)
 	}
-	pl := planFor(rv.Type().Elem())
+	pl := planForPointer(t)
 	if pl.err != nil {
 		return inType(pl.err, pl.t)
 	}
-	rv.Elem().SetZero()
-	if err := pl.decodePayload(b, pointerOf(rv), decState{maxDepth: o.maxDepth(), unknown: o.Unknown}); err != nil {
+	p := pointerOfAny(v)
+	p.value(pl.t).SetZero()
+	if err := pl.decodePayload(b, p, decState{maxDepth: o.maxDepth(), unknown: o.Unknown}); err != nil {
 		return inType(err, pl.t)
 	}
 	return nil

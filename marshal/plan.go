@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nlstruct/nlstruct/nlattr"
 )
@@ -22,6 +23,7 @@ type plan struct {
 	// planMessage
 	headers   []*field // fixed layouts at the start of the payload
 	attrs     []*field // attribute fields in declaration order
+	ops       []encOp  // the attributes' encoder
 	byType    []*field // attribute type -> field
 	unknown   *field   // []nlattr.Attr collecting attributes with no field
 	body      *field   // sub-message taking the rest of the payload
@@ -67,6 +69,7 @@ type field struct {
 	slice     reflect.Type // multi, array: the slice type
 	count     checks       // multi, array: checks on the number of elements
 	sel       selector     // sub-messages: the sibling field choosing the type
+	dop       opKind       // decoder fast path (0: the general path)
 }
 
 type valueKind uint8
@@ -88,6 +91,7 @@ const (
 	vkAddr    // netip.Addr
 	vkCustom  // Marshaler / Unmarshaler
 	vkVariant // interface chosen by a selector
+	vkMap     // map with integer keys: a nest of entries typed by key
 )
 
 // value describes how one Go value is encoded as an attribute payload.
@@ -100,6 +104,7 @@ type value struct {
 	fixed    *fixedLayout // vkFixed, vkPacked (the element)
 	child    *plan        // vkNested
 	variants *variantSet  // vkVariant
+	elem     *value       // vkMap: the values
 	checks   checks
 }
 
@@ -117,6 +122,34 @@ var (
 	cache   sync.Map // reflect.Type -> *plan
 	buildMu sync.Mutex
 )
+
+// ptrPlans caches plans by pointer type (the type of the argument of
+// Append and Unmarshal), so the hot path does no t.Elem() and one lookup.
+// It is copied on write: reads are a plain map lookup.
+var ptrPlans atomic.Pointer[map[reflect.Type]*plan]
+
+// planForPointer returns the plan of the struct that pointer type pt
+// points to.
+func planForPointer(pt reflect.Type) *plan {
+	if m := ptrPlans.Load(); m != nil {
+		if p, ok := (*m)[pt]; ok {
+			return p
+		}
+	}
+	p := planFor(pt.Elem())
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	old := ptrPlans.Load()
+	m := make(map[reflect.Type]*plan, 1)
+	if old != nil {
+		for k, v := range *old {
+			m[k] = v
+		}
+	}
+	m[pt] = p
+	ptrPlans.Store(&m)
+	return p
+}
 
 // planFor returns the plan of struct type t, building it on first use.
 func planFor(t reflect.Type) *plan {
@@ -284,6 +317,10 @@ func (b *builder) compileMessage(p *plan) error {
 	if p.body != nil && (len(p.attrs) > 0 || p.unknown != nil) {
 		return &TagError{Field: p.body.name, Option: "selector", Reason: "a body takes the rest of the payload, so the struct cannot also have attribute or unknown fields"}
 	}
+	p.ops = compileOps(p.attrs)
+	for _, f := range p.attrs {
+		f.dop = decodeOp(f)
+	}
 	p.byType = make([]*field, maxType+1)
 	for _, f := range p.attrs {
 		p.byType[f.attrType] = f
@@ -359,7 +396,7 @@ func (b *builder) compileAttrField(f *field, sf reflect.StructField, tg *tag) er
 // flags returns the NLA flag bits an attribute holding v carries.
 func (v *value) flags(tg *tag) uint16 {
 	var fl uint16
-	if v.kind == vkNested || (tg.nested && (v.kind == vkCustom || v.kind == vkVariant)) {
+	if v.kind == vkNested || v.kind == vkMap || (tg.nested && (v.kind == vkCustom || v.kind == vkVariant)) {
 		fl |= nlattr.FlagNested
 	}
 	if tg.netOrder {
@@ -430,6 +467,22 @@ func (b *builder) compileValue(name string, t reflect.Type, tg *tag) (value, err
 				return v, err
 			}
 			v.kind, v.fixed = vkPacked, l
+		case reflect.Map:
+			switch t.Key().Kind() {
+			case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uint,
+				reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Int:
+			default:
+				return bad("", "map keys must be integers (they are the entries' attribute types), not "+t.Key().String())
+			}
+			elemTag := tag{nested: tg.nested, checks: checks{minLen: -1, maxLen: -1}}
+			ev, err := b.compileValue(name+"[]", t.Elem(), &elemTag)
+			if err != nil {
+				return v, err
+			}
+			if ev.kind == vkVariant {
+				return bad("", "maps of sub-messages are not supported")
+			}
+			v.kind, v.elem = vkMap, &ev
 		case reflect.Array:
 			l, err := b.fixedOf(t, name)
 			if err != nil {
@@ -461,27 +514,27 @@ func (b *builder) compileValue(name string, t reflect.Type, tg *tag) (value, err
 		}
 	default:
 		if tg.be {
-			return bad("be", "applies only to integers")
+			return bad(firstOpt(tg, "netbyteorder", "be"), "applies only to integers")
 		}
 		if tg.checks.hasMin || tg.checks.hasMax {
-			return bad("min", "min= and max= apply only to integers")
+			return bad(firstOpt(tg, "min", "max"), "min= and max= apply only to integers")
 		}
 	}
 	switch v.kind {
 	case vkString, vkBytes, vkPacked:
 	case vkFixed:
 		if tg.checks.maxLen >= 0 || (tg.checks.minLen >= 0 && tg.has("len")) {
-			return bad("len", "a fixed layout takes only minlen= (accept shorter payloads, zero-filling the rest)")
+			return bad(firstOpt(tg, "maxlen", "len"), "a fixed layout takes only minlen= (accept shorter payloads, zero-filling the rest)")
 		}
 		if tg.checks.minLen > v.fixed.size {
 			return bad("minlen", fmt.Sprintf("is larger than the layout's %d bytes", v.fixed.size))
 		}
 	default:
 		if tg.checks.minLen >= 0 || tg.checks.maxLen >= 0 {
-			return bad("len", "length checks apply only to strings, byte slices, slices and fixed layouts")
+			return bad(firstOpt(tg, "len", "minlen", "maxlen"), "length checks apply only to strings, byte slices, slices and fixed layouts")
 		}
 	}
-	if tg.nested && v.kind != vkNested && v.kind != vkCustom && v.kind != vkVariant {
+	if tg.nested && v.kind != vkNested && v.kind != vkCustom && v.kind != vkVariant && v.kind != vkMap {
 		return bad("nested", t.String()+" is not an attribute set")
 	}
 	if tg.selector != "" && v.kind != vkVariant {
@@ -526,6 +579,9 @@ func (b *builder) fixedOf(t reflect.Type, name string) (*fixedLayout, error) {
 		if err := flatten(l, t, 0, name, false, false); err != nil {
 			return nil, err
 		}
+		if err := l.checkGaps(t, name); err != nil {
+			return nil, err
+		}
 		l.finish()
 		return l, nil
 	}
@@ -538,33 +594,41 @@ func (b *builder) fixedStruct(t reflect.Type, name string) (*fixedLayout, error)
 	if err := flatten(l, t, 0, name, false, false); err != nil {
 		return nil, err
 	}
-	// Every byte must belong to a field: hidden (compiler) padding would
-	// make the Go layout and the wire layout disagree silently.
-	leaves := append(append(append([]leaf(nil), l.ints...), l.pads...), l.boolLeaves()...)
-	sort.Slice(leaves, func(i, j int) bool { return leaves[i].off < leaves[j].off })
-	at := 0
-	for _, lf := range leaves {
-		if lf.off > at {
-			return nil, hiddenPadding(t, at, lf.off-at)
-		}
-		at = max(at, lf.off+lf.size)
-	}
-	if at < l.size {
-		return nil, hiddenPadding(t, at, l.size-at)
+	if err := l.checkGaps(t, name); err != nil {
+		return nil, err
 	}
 	l.finish()
 	return l, nil
 }
 
-func hiddenPadding(t reflect.Type, off, n int) error {
-	after := "at the start"
-	for i := range t.NumField() {
-		sf := t.Field(i)
-		if int(sf.Offset+sf.Type.Size()) == off {
-			after = "after field " + sf.Name
+// checkGaps makes sure every byte of the layout belongs to a field: hidden
+// (compiler) padding would make the Go layout and the wire layout disagree
+// silently.
+func (l *fixedLayout) checkGaps(t reflect.Type, name string) error {
+	leaves := append(append(append([]leaf(nil), l.ints...), l.pads...), l.boolLeaves()...)
+	sort.Slice(leaves, func(i, j int) bool { return leaves[i].off < leaves[j].off })
+	at := 0
+	for _, lf := range leaves {
+		if lf.off > at {
+			return hiddenPadding(t, name, at, lf.off-at)
 		}
+		at = max(at, lf.off+lf.size)
 	}
-	return &TagError{Field: t.Name(), Reason: fmt.Sprintf("fixed layout has %d bytes of hidden padding at offset %d (%s); declare them as a field `_ [%d]byte`", n, off, after, n)}
+	if at < l.size {
+		return hiddenPadding(t, name, at, l.size-at)
+	}
+	return nil
+}
+
+func hiddenPadding(t reflect.Type, field string, off, n int) error {
+	if field == "" {
+		field = t.Name()
+	}
+	after := "at the start"
+	if path := fixedPath(t, off-1); off > 0 && len(path) > 0 {
+		after = "after field " + joinPath(path)
+	}
+	return &TagError{Field: field, Reason: fmt.Sprintf("fixed layout %s has %d bytes of hidden padding at offset %d (%s); declare them as a field `_ [%d]byte`", t, n, off, after, n)}
 }
 
 // flatten adds the leaves of type t at offset off to l.
@@ -618,4 +682,14 @@ func flatten(l *fixedLayout, t reflect.Type, off int, name string, be, pad bool)
 		return nil
 	}
 	return &TagError{Field: name, Reason: t.String() + " cannot be part of a fixed layout (use sized integers, bool, arrays and structs of them)"}
+}
+
+// firstOpt returns the first of the named options that the tag has.
+func firstOpt(tg *tag, names ...string) string {
+	for _, n := range names {
+		if tg.has(n) {
+			return n
+		}
+	}
+	return names[0]
 }

@@ -22,20 +22,24 @@ type pointer struct{ p unsafe.Pointer }
 // pointerOf returns the address held by v, which must be a pointer Value.
 func pointerOf(v reflect.Value) pointer { return pointer{v.UnsafePointer()} }
 
+// pointerOfAny returns the pointer held by v, whose dynamic type must be a
+// pointer type: the interface's data word.
+func pointerOfAny(v any) pointer { return pointer{(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]} }
+
 // newValue allocates a zero value of type t and returns its address.
 func newValue(t reflect.Type) pointer { return pointer{reflect.New(t).UnsafePointer()} }
 
-func (p pointer) isNil() bool              { return p.p == nil }
-func (p pointer) add(off uintptr) pointer  { return pointer{unsafe.Add(p.p, off)} }
-func (p pointer) u8() *uint8               { return (*uint8)(p.p) }
-func (p pointer) u16() *uint16             { return (*uint16)(p.p) }
-func (p pointer) u32() *uint32             { return (*uint32)(p.p) }
-func (p pointer) u64() *uint64             { return (*uint64)(p.p) }
-func (p pointer) boolp() *bool             { return (*bool)(p.p) }
-func (p pointer) addr() *netip.Addr        { return (*netip.Addr)(p.p) }
-func (p pointer) stringp() *string         { return (*string)(p.p) }
-func (p pointer) bytesp() *[]byte          { return (*[]byte)(p.p) }
-func (p pointer) attrs() *[]nlattr.Attr { return (*[]nlattr.Attr)(p.p) }
+func (p pointer) isNil() bool             { return p.p == nil }
+func (p pointer) add(off uintptr) pointer { return pointer{unsafe.Add(p.p, off)} }
+func (p pointer) u8() *uint8              { return (*uint8)(p.p) }
+func (p pointer) u16() *uint16            { return (*uint16)(p.p) }
+func (p pointer) u32() *uint32            { return (*uint32)(p.p) }
+func (p pointer) u64() *uint64            { return (*uint64)(p.p) }
+func (p pointer) boolp() *bool            { return (*bool)(p.p) }
+func (p pointer) addr() *netip.Addr       { return (*netip.Addr)(p.p) }
+func (p pointer) stringp() *string        { return (*string)(p.p) }
+func (p pointer) bytesp() *[]byte         { return (*[]byte)(p.p) }
+func (p pointer) attrs() *[]nlattr.Attr   { return (*[]nlattr.Attr)(p.p) }
 func (p pointer) value(t reflect.Type) reflect.Value {
 	return reflect.NewAt(t, p.p).Elem()
 }
@@ -50,11 +54,17 @@ func (p pointer) deref() pointer { return pointer{*(*unsafe.Pointer)(p.p)} }
 // setPointer stores q into a pointer field.
 func (p pointer) setPointer(q pointer) { *(*unsafe.Pointer)(p.p) = q.p }
 
+// setEmptySlice makes the slice (of any element type) at p empty but not
+// nil, without allocating: a present but empty attribute decodes so.
+func (p pointer) setEmptySlice() { *(*[]byte)(p.p) = []byte{} }
+
 // sliceLen returns the length of the slice (of any element type) at p.
 func (p pointer) sliceLen() int { return len(*(*[]byte)(p.p)) }
 
 // sliceData returns the address of the first element of the slice at p.
-func (p pointer) sliceData() pointer { return pointer{unsafe.Pointer(unsafe.SliceData(*(*[]byte)(p.p)))} }
+func (p pointer) sliceData() pointer {
+	return pointer{unsafe.Pointer(unsafe.SliceData(*(*[]byte)(p.p)))}
+}
 
 // ifaceData returns the data word of the interface value at p. Variants are
 // always pointers, whose data word is the pointer itself.

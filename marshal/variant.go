@@ -58,6 +58,7 @@ func RegisterVariant[I any](key any, example I) {
 	}
 	registry[it] = append(registry[it], c)
 	cache.Clear()
+	ptrPlans.Store(nil)
 }
 
 type variantCase struct {
@@ -100,7 +101,9 @@ func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) 
 		}
 		// The variant is the payload of the attribute or the body, so an
 		// attribute set is always nested here.
-		v, err := b.compileValue(name+"("+c.t.String()+")", c.t.Elem(), &tag{nested: true, checks: checks{minLen: -1, maxLen: -1}})
+		et := c.t.Elem()
+		isSet := et.Kind() == reflect.Struct && b.plan(et).kind == planMessage
+		v, err := b.compileValue(name+"("+c.t.String()+")", et, &tag{nested: isSet, checks: checks{minLen: -1, maxLen: -1}})
 		if err != nil {
 			return nil, err
 		}
@@ -208,4 +211,3 @@ func readInt(p pointer, k reflect.Kind) uint64 {
 }
 
 const ptrSize = 4 << (^uintptr(0) >> 63)
-

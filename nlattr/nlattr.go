@@ -94,12 +94,14 @@ type Attr struct {
 // Nested reports whether the NLA_F_NESTED flag is set.
 func (a Attr) Nested() bool { return a.Flags&FlagNested != 0 }
 
-// AppendAttr appends a with its header and padding.
+// AppendAttr appends a with its header and padding. Bits of a.Type beyond
+// TypeMask and bits of a.Flags other than the two flags are ignored, so
+// the attribute written always parses back as a.
 func AppendAttr(b []byte, a Attr) ([]byte, error) {
 	if len(a.Data) > MaxLen-HeaderLen {
 		return b, ErrTooLarge
 	}
-	b = AppendHeader(b, a.Type|a.Flags, HeaderLen+len(a.Data))
+	b = AppendHeader(b, a.Type&TypeMask|a.Flags&^TypeMask, HeaderLen+len(a.Data))
 	b = append(b, a.Data...)
 	return padAfter(b, HeaderLen+len(a.Data)), nil
 }
@@ -116,7 +118,8 @@ func Parse(b []byte) ([]Attr, error) {
 }
 
 // AppendHeader appends an attribute header with nla_type typ (flags
-// included) and nla_len length. The caller appends the payload and then
+// included) and nla_len length, truncated to 16 bits: callers check
+// lengths against MaxLen. The caller appends the payload and then
 // calls [Pad].
 func AppendHeader(b []byte, typ uint16, length int) []byte {
 	return binary.NativeEndian.AppendUint32(b, uint32(uint16(length))|uint32(typ)<<16)
