@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nlstruct/nlstruct/marshal"
+	"github.com/nlstruct/nlstruct/nlattr"
 	"github.com/nlstruct/nlstruct/socket/internal/hook"
 )
 
@@ -317,9 +318,12 @@ func (c *Conn) SyscallConn() (syscall.RawConn, error) {
 type Request struct {
 	Type  uint16 // message type
 	Flags uint16 // NLM_F_* flags; Request (and Ack, or Dump) are added
+	// Header, a fixed-layout struct or a pointer to one (a family header
+	// such as genlmsghdr), is marshalled first, when not nil.
+	Header any
 	// Body, a tagged struct or a pointer to one, is marshalled as the
-	// payload. The kernel's extended-ACK offsets are then named as its Go
-	// fields in *Error.
+	// payload (after Header). The kernel's extended-ACK offsets are then
+	// named as its Go fields in *Error.
 	Body any
 	// Data is the raw payload, used when Body is nil.
 	Data []byte
@@ -356,6 +360,13 @@ func (c *Conn) send(req *Request, flags uint16, wait bool) (*waiter, uint32, err
 	defer c.sendMu.Unlock()
 	b := c.sendBuf[:0]
 	b = append(b, make([]byte, HeaderLen)...)
+	if req.Header != nil {
+		var err error
+		if b, err = marshal.Append(b, req.Header); err != nil {
+			return nil, 0, fmt.Errorf("netlink: request type %d: %w", req.Type, err)
+		}
+		b = append(b, make([]byte, nlattr.Align(len(b))-len(b))...)
+	}
 	if req.Body != nil {
 		var err error
 		if b, err = marshal.Append(b, req.Body); err != nil {
@@ -415,6 +426,15 @@ func (c *Conn) Send(req Request) (uint32, error) {
 // context or Conn error.
 func (c *Conn) Do(ctx context.Context, req Request, fn func(m Message) error) error {
 	return c.do(ctx, &req, fn, false)
+}
+
+// DoOne is Do for requests that the kernel answers with a reply (GET
+// requests): it asks for no ACK, saving a datagram per round trip, and the
+// first reply that is not part of a multipart message completes the
+// request (as do NLMSG_DONE and errors). Do not use it for requests that
+// get no reply: it would wait for one until ctx ends.
+func (c *Conn) DoOne(ctx context.Context, req Request, fn func(m Message) error) error {
+	return c.do(ctx, &req, fn, true)
 }
 
 // do runs a request. Without single, it asks for an ACK and ends there;
@@ -564,7 +584,7 @@ func (rs *replyState) handle(m Message, fn func(Message) error) {
 // result returns the request's outcome once await has returned err.
 func (rs *replyState) result(req *Request, err error) error {
 	if err == nil && rs.errMsg != nil {
-		return kernelError(req.Type, req.Body, rs.seq, rs.code, *rs.errMsg)
+		return kernelError(req, rs.seq, rs.code, *rs.errMsg)
 	}
 	return err
 }
@@ -804,8 +824,8 @@ func (c *Conn) Receive(ctx context.Context) ([]Message, error) {
 }
 
 // kernelError builds the *Error of an NLMSG_ERROR or NLMSG_DONE payload.
-func kernelError(typ uint16, body any, seq uint32, code int32, m Message) error {
-	e := &Error{Errno: unix.Errno(-code), Type: typ, Seq: seq, Offset: -1, MissingNest: -1}
+func kernelError(req *Request, seq uint32, code int32, m Message) error {
+	e := &Error{Errno: unix.Errno(-code), Type: req.Type, Seq: seq, Offset: -1, MissingNest: -1}
 	if code > 0 {
 		e.Errno = unix.Errno(code)
 	}
@@ -837,14 +857,14 @@ func kernelError(typ uint16, body any, seq uint32, code int32, m Message) error 
 	e.Policy = ack.Policy
 	if ack.Offset != nil {
 		e.Offset = int(*ack.Offset)
-		e.Field = fieldAt(body, e.Offset)
+		e.Field = fieldAt(req, e.Offset)
 	}
 	if ack.MissType != nil {
 		e.MissingType = uint16(*ack.MissType)
 	}
 	if ack.MissNest != nil {
 		e.MissingNest = int(*ack.MissNest)
-		e.MissingNestField = fieldAt(body, e.MissingNest)
+		e.MissingNestField = fieldAt(req, e.MissingNest)
 	}
 	return e
 }
@@ -853,14 +873,25 @@ func align4(n uint32) uint32 { return (n + 3) &^ 3 }
 
 // fieldAt names the Go field of the request's body at an offset counted
 // from the start of the request's netlink header.
-func fieldAt(body any, off int) string {
-	if body == nil || off < HeaderLen {
+func fieldAt(req *Request, off int) string {
+	if req.Body == nil {
 		return ""
 	}
-	b, err := marshal.Marshal(body)
+	off -= HeaderLen
+	if req.Header != nil {
+		h, err := marshal.Marshal(req.Header)
+		if err != nil {
+			return ""
+		}
+		off -= nlattr.Align(len(h))
+	}
+	if off < 0 {
+		return ""
+	}
+	b, err := marshal.Marshal(req.Body)
 	if err != nil {
 		return ""
 	}
-	path, _ := marshal.PathAt(body, b, off-HeaderLen)
+	path, _ := marshal.PathAt(req.Body, b, off)
 	return path
 }

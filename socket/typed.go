@@ -30,10 +30,10 @@ func Query[T any](ctx context.Context, c *Conn, req Request) ([]T, error) {
 // was and Get reports false.
 func Get[T any](ctx context.Context, c *Conn, req Request, v *T) (bool, error) {
 	got := false
-	err := c.do(ctx, &req, func(m Message) error {
+	err := c.DoOne(ctx, req, func(m Message) error {
 		got = true
 		return marshal.Unmarshal(m.Data, v)
-	}, true)
+	})
 	return got, err
 }
 
