@@ -15,6 +15,9 @@ import (
 type decState struct {
 	depth, maxDepth int
 	unknown         UnknownPolicy
+	// A body sub-message kept from the value's previous contents, for
+	// Options.ReuseVariants: its interface type word and pointer.
+	spareTab, spare pointer
 }
 
 func (st decState) deeper() (decState, error) {
@@ -277,11 +280,17 @@ func (f *field) decodeVariant(data []byte, base pointer, st decState) error {
 		}
 		return errUnknownVariant
 	}
-	np := newValue(c.val.t)
+	var np pointer
+	if f.form == formBody && !st.spare.isNil() && st.spareTab == c.tab {
+		np = st.spare
+		np.value(c.val.t).SetZero()
+	} else {
+		np = newValue(c.val.t)
+	}
 	if err := c.val.decodeValue(data, np, st); err != nil {
 		return err
 	}
-	base.add(f.offset).value(f.val.t).Set(reflect.NewAt(c.val.t, np.p))
+	base.add(f.offset).setIface(c.tab, np)
 	return nil
 }
 

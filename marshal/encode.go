@@ -264,12 +264,13 @@ func (f *field) appendVariant(b []byte, base pointer, st encState, withHeader bo
 	if p.ifaceIsNil() {
 		return b, nil
 	}
-	dyn := p.value(f.val.t).Elem().Type()
-	c := f.val.variants.byType[dyn]
-	if c == nil {
-		return b, fmt.Errorf("%w: %s is not registered for %s (marshal.RegisterVariant)", ErrVariant, dyn, f.val.t)
-	}
-	if got := f.sel.lookup(f.val.variants, base); got != c {
+	c := f.sel.lookup(f.val.variants, base)
+	if c == nil || p.ifaceTab() != c.tab {
+		dyn := p.value(f.val.t).Elem().Type()
+		c = f.val.variants.byType[dyn]
+		if c == nil {
+			return b, fmt.Errorf("%w: %s is not registered for %s (marshal.RegisterVariant)", ErrVariant, dyn, f.val.t)
+		}
 		return b, fmt.Errorf("%w: %s is %s, but the field holds %s, registered for %s", ErrVariant, f.sel.path, f.sel.keyString(base), dyn, c.keyString())
 	}
 	dp := p.ifaceData()

@@ -48,6 +48,13 @@ type Options struct {
 	// MaxDepth bounds the nesting of attribute sets, on both encode and
 	// decode; 0 means DefaultMaxDepth.
 	MaxDepth int
+	// ReuseVariants lets Unmarshal keep the value that a body sub-message
+	// field (selector= without type=) already points to, when the new
+	// message selects the same type: it is zeroed and decoded over instead
+	// of allocating a new one. A loop decoding a stream of messages into
+	// one value then allocates nothing once it has seen each type. Do not
+	// keep the old pointer: its contents change.
+	ReuseVariants bool
 }
 
 func (o Options) maxDepth() int {
@@ -116,8 +123,14 @@ func (o Options) Unmarshal(b []byte, v any) error {
 		return inType(pl.err, pl.t)
 	}
 	p := pointerOfAny(v)
+	st := decState{maxDepth: o.maxDepth(), unknown: o.Unknown}
+	if o.ReuseVariants && pl.body != nil {
+		if bp := p.add(pl.body.offset); !bp.ifaceIsNil() {
+			st.spareTab, st.spare = bp.ifaceTab(), bp.ifaceData()
+		}
+	}
 	p.value(pl.t).SetZero()
-	if err := pl.decodePayload(b, p, decState{maxDepth: o.maxDepth(), unknown: o.Unknown}); err != nil {
+	if err := pl.decodePayload(b, p, st); err != nil {
 		return inType(err, pl.t)
 	}
 	return nil

@@ -70,5 +70,17 @@ func (p pointer) sliceData() pointer {
 // always pointers, whose data word is the pointer itself.
 func (p pointer) ifaceData() pointer { return pointer{(*[2]unsafe.Pointer)(p.p)[1]} }
 
+// ifaceTab returns the type word of the interface value at p (its itab,
+// or its type for an empty interface): equal for two interface values of
+// the same interface type exactly when their dynamic types are equal.
+func (p pointer) ifaceTab() pointer { return pointer{(*[2]unsafe.Pointer)(p.p)[0]} }
+
+// setIface stores an interface value made of a type word (from ifaceTab
+// of a value of the same interface type) and a pointer.
+func (p pointer) setIface(tab, data pointer) {
+	w := (*[2]unsafe.Pointer)(p.p)
+	w[0], w[1] = tab.p, data.p
+}
+
 // ifaceIsNil reports whether the interface at p is nil.
 func (p pointer) ifaceIsNil() bool { return (*[2]unsafe.Pointer)(p.p)[0] == nil }

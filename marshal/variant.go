@@ -67,6 +67,7 @@ type variantCase struct {
 	num   uint64
 	t     reflect.Type // the registered pointer type
 	val   value        // codec of t.Elem()
+	tab   pointer      // the type word of an interface value holding a t
 }
 
 func (c *variantCase) keyString() string {
@@ -108,6 +109,11 @@ func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) 
 			return nil, err
 		}
 		c.val = v
+		// The type word that an interface of type it holding a c.t
+		// carries, to recognise and build such values without reflect.
+		probe := reflect.New(it)
+		probe.Elem().Set(reflect.Zero(c.t))
+		c.tab = pointerOf(probe).ifaceTab()
 		cp := &c
 		if c.isStr {
 			vs.byStr[c.str] = cp
