@@ -7,6 +7,7 @@ replace github.com/nlstruct/nlstruct => ../
 require (
 	github.com/google/go-cmp v0.7.0
 	github.com/jsimonetti/rtnetlink/v2 v2.0.2
+	github.com/mdlayher/genetlink v1.4.0
 	github.com/mdlayher/netlink v1.11.2
 	github.com/nlstruct/nlstruct v0.0.0-00010101000000-000000000000
 	github.com/vishvananda/netlink v1.3.1
