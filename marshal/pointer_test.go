@@ -35,6 +35,11 @@ type ptInner struct {
 
 func (*ptInner) ptMethod() {}
 
+// ptOther is a second implementation of ptIface.
+type ptOther struct{ X uint32 }
+
+func (*ptOther) ptMethod() {}
+
 // ptFixed is a fixed layout with no hidden padding (24 bytes).
 type ptFixed struct {
 	A uint32
@@ -539,6 +544,66 @@ func TestPointerWritesSeenByReflect(t *testing.T) {
 		got.F, want.F = false, false
 		if got != want {
 			fail("Fix", got, want)
+		}
+	})
+}
+
+// TestPointerIfaceWords checks ifaceTab (the type word) and setIface, which
+// sub-message decoding uses to store a variant without reflect.
+func TestPointerIfaceWords(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		var vals [3]ptIface
+		var anys [3]any
+		for i := range vals {
+			if rapid.Bool().Draw(rt, "inner") {
+				vals[i] = &ptInner{A: uint16(i)}
+			} else {
+				vals[i] = &ptOther{X: uint32(i)}
+			}
+			anys[i] = vals[i]
+		}
+		for i := range vals {
+			for j := range vals {
+				pi, pj := pointer{unsafe.Pointer(&vals[i])}, pointer{unsafe.Pointer(&vals[j])}
+				same := reflect.TypeOf(vals[i]) == reflect.TypeOf(vals[j])
+				if (pi.ifaceTab() == pj.ifaceTab()) != same {
+					rt.Fatalf("ifaceTab of %T and %T: equal = %v", vals[i], vals[j], !same)
+				}
+				ai, aj := pointer{unsafe.Pointer(&anys[i])}, pointer{unsafe.Pointer(&anys[j])}
+				if (ai.ifaceTab() == aj.ifaceTab()) != same {
+					rt.Fatalf("ifaceTab of any(%T) and any(%T): equal = %v", anys[i], anys[j], !same)
+				}
+			}
+		}
+		// setIface with a type word from a value of the same interface
+		// type makes an interface reflect (and Go) see as that type.
+		src := rapid.IntRange(0, 2).Draw(rt, "src")
+		var dst ptIface
+		var fresh unsafe.Pointer
+		if _, ok := vals[src].(*ptInner); ok {
+			fresh = unsafe.Pointer(&ptInner{A: 77})
+		} else {
+			fresh = unsafe.Pointer(&ptOther{X: 77})
+		}
+		pd := pointer{unsafe.Pointer(&dst)}
+		pd.setIface(pointer{unsafe.Pointer(&vals[src])}.ifaceTab(), pointer{fresh})
+		rv := reflect.ValueOf(&dst).Elem()
+		if rv.IsNil() || rv.Elem().Type() != reflect.TypeOf(vals[src]) || rv.Elem().UnsafePointer() != fresh || pd.ifaceIsNil() || pd.ifaceData().p != fresh {
+			rt.Fatalf("after setIface: %v (%T), want a %T at %p", rv, dst, vals[src], fresh)
+		}
+		switch d := dst.(type) {
+		case *ptInner:
+			if d.A != 77 {
+				rt.Fatalf("through the interface: %+v", d)
+			}
+		case *ptOther:
+			if d.X != 77 {
+				rt.Fatalf("through the interface: %+v", d)
+			}
+		}
+		pd.setIface(pointer{}, pointer{})
+		if dst != nil || !pd.ifaceIsNil() {
+			rt.Fatalf("setIface(nil, nil) leaves %v", dst)
 		}
 	})
 }

@@ -989,6 +989,35 @@ func TestPropertyDocumentedChanges(t *testing.T) {
 	})
 }
 
+// ---- Reused variants ----
+
+// TestPropertyReuseVariants decodes a stream of messages with body
+// sub-messages into one value with Options.ReuseVariants: after each, the
+// value must be exactly what a fresh Unmarshal gives, whatever the
+// previous message held.
+func TestPropertyReuseVariants(t *testing.T) {
+	for _, gen := range []*rapid.Generator[any]{asAny(genProcEvent), asAny(genNotify)} {
+		rapid.Check(t, func(rt *rapid.T) {
+			propChecks.Add(1)
+			stream := rapid.SliceOfN(gen, 1, 6).Draw(rt, "stream")
+			opts := marshal.Options{ReuseVariants: true}
+			into := reflect.New(reflect.TypeOf(stream[0]).Elem()).Interface()
+			for i, v := range stream {
+				b, err := marshal.Marshal(v)
+				if err != nil {
+					rt.Fatalf("Marshal: %v", err)
+				}
+				if err := opts.Unmarshal(b, into); err != nil {
+					rt.Fatalf("message %d: Unmarshal with ReuseVariants: %v", i, err)
+				}
+				if d := cmp.Diff(v, into, propExact...); d != "" {
+					rt.Fatalf("message %d: ReuseVariants kept something (-want +got):\n%s", i, d)
+				}
+			}
+		})
+	}
+}
+
 // ---- Limits ----
 
 // TestPropertyTooLarge encodes attributes around the 65535-byte limit,
