@@ -273,7 +273,7 @@ func (f *field) decodeVariant(data []byte, base pointer, st decState) error {
 	c := f.sel.lookup(f.val.variants, base)
 	if c == nil {
 		if f.form == formBody {
-			if st.unknown == RejectUnknown {
+			if st.unknown == RejectUnknown && len(data) > 0 {
 				return fmt.Errorf("%w: %s is %s", errUnknownVariant, f.sel.path, f.sel.keyString(base))
 			}
 			return nil
