@@ -30,8 +30,8 @@ const (
 	// DiscardUnknown ignores unknown attributes, even where a struct has
 	// an unknown field.
 	DiscardUnknown
-	// RejectUnknown makes an unknown attribute (or a sub-message whose
-	// selector has no registered type) an error wrapping
+	// RejectUnknown makes an unknown attribute (or a non-empty
+	// sub-message whose selector has no registered type) an error wrapping
 	// ErrUnknownAttribute or ErrVariant.
 	RejectUnknown
 )
