@@ -59,8 +59,9 @@ type Request struct {
 }
 
 // ErrFamilyNotFound reports a family name the kernel does not know (its
-// module is not loaded, or it does not exist). It wraps unix.ENOENT.
-var ErrFamilyNotFound = fmt.Errorf("genl: family not found: %w", unix.ENOENT)
+// module is not loaded, or it does not exist). The errors that report it
+// also wrap unix.ENOENT.
+var ErrFamilyNotFound = errors.New("no such generic netlink family (is its module loaded?)")
 
 // Family returns the named family, from the cache or from the kernel.
 func (c *Conn) Family(ctx context.Context, name string) (*Family, error) {
@@ -83,7 +84,7 @@ func (c *Conn) resolve(ctx context.Context, name string) (*Family, error) {
 	}, &f)
 	if errors.Is(err, unix.ENOENT) {
 		c.forget(name)
-		return nil, fmt.Errorf("genl: %q: %w", name, ErrFamilyNotFound)
+		return nil, fmt.Errorf("genl: %q: %w: %w", name, ErrFamilyNotFound, unix.ENOENT)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("genl: resolve family %q: %w", name, err)
@@ -112,7 +113,7 @@ func (c *Conn) FamilyByID(ctx context.Context, id uint16) (*Family, error) {
 		Body:   &familyRequest{ID: id},
 	}, &f)
 	if errors.Is(err, unix.ENOENT) {
-		return nil, fmt.Errorf("genl: family id %d: %w", id, ErrFamilyNotFound)
+		return nil, fmt.Errorf("genl: family id %d: %w: %w", id, ErrFamilyNotFound, unix.ENOENT)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("genl: family id %d: %w", id, err)
@@ -163,7 +164,7 @@ func (c *Conn) Policy(ctx context.Context, family string, op *uint32) (*Policy, 
 	}) {
 		if err != nil {
 			if errors.Is(err, unix.ENOENT) {
-				return nil, fmt.Errorf("genl: policy of %q: %w", family, ErrFamilyNotFound)
+				return nil, fmt.Errorf("genl: policy of %q: %w: %w", family, ErrFamilyNotFound, unix.ENOENT)
 			}
 			return nil, fmt.Errorf("genl: policy of %q: %w", family, err)
 		}
