@@ -213,6 +213,16 @@ func (pc *policyChecker) bounds(field string, a marshal.AttrDesc, kp socket.Attr
 			return
 		}
 		lo, hi := unsignedRange(a)
+		if kp.Mask != nil {
+			mask := *kp.Mask
+			// The smallest value with a bit outside the mask; the range
+			// allows a rejected value if it holds that one or either end
+			// has such a bit.
+			first := ^mask & -^mask
+			if first != 0 && ((lo <= first && first <= hi) || lo&^mask != 0 || hi&^mask != 0) {
+				pc.add(field, a.Type, "the tag allows values up to %d, the kernel accepts only the bits %#x (add max=%d if they are the low bits)", hi, mask, mask)
+			}
+		}
 		if kp.MinValue != nil && lo < *kp.MinValue {
 			pc.add(field, a.Type, "the tag allows values down to %d, the kernel rejects below %d (add min=%d)", lo, *kp.MinValue, *kp.MinValue)
 		}
