@@ -76,6 +76,11 @@ func (c *Conn) Family(ctx context.Context, name string) (*Family, error) {
 
 // resolve asks the kernel for the family and caches it.
 func (c *Conn) resolve(ctx context.Context, name string) (*Family, error) {
+	if name == "" || len(name) > maxNameLen {
+		// No family can have this name (the kernel would reject the
+		// request as invalid rather than say so).
+		return nil, fmt.Errorf("genl: %q: %w: %w", name, ErrFamilyNotFound, unix.ENOENT)
+	}
 	var f Family
 	got, err := getReply(ctx, c.sock, socket.Request{
 		Type:   IDCtrl,
@@ -153,22 +158,38 @@ func (c *Conn) GroupID(ctx context.Context, family, group string) (uint32, error
 	return id, nil
 }
 
+// ErrNoPolicy reports a family or command with no attribute policy to
+// dump (the kernel answers ENOENT for an unknown command, ENODATA for a
+// family without policies).
+var ErrNoPolicy = errors.New("no attribute policy")
+
 // Policy dumps a family's attribute policies (CTRL_CMD_GETPOLICY), for
 // every operation or, with op set, for one.
+//
+// The kernel reports the policy indexes of an operation that has only a
+// dump handler under command 0 (as iproute2 shows); when op is set, Policy
+// files them under *op, where ForOp looks.
 func (c *Conn) Policy(ctx context.Context, family string, op *uint32) (*Policy, error) {
-	p := &Policy{Policies: map[uint32]map[uint32]socket.AttrPolicy{}, Ops: map[uint32]OpPolicy{}}
+	f, err := c.Family(ctx, family)
+	if err != nil {
+		return nil, err
+	}
+	p := &Policy{FamilyID: f.ID, Policies: map[uint32]map[uint32]socket.AttrPolicy{}, Ops: map[uint32]OpPolicy{}}
 	for r, err := range dumpReplies[policyReply](ctx, c.sock, socket.Request{
 		Type:   IDCtrl,
 		Header: &Header{Command: CtrlCmdGetPolicy, Version: 2},
-		Body:   &familyRequest{Name: family, Op: op},
+		Body:   &policyRequest{ID: f.ID, Op: op},
 	}) {
 		if err != nil {
-			if errors.Is(err, unix.ENOENT) {
-				return nil, fmt.Errorf("genl: policy of %q: %w: %w", family, ErrFamilyNotFound, unix.ENOENT)
+			if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENODATA) {
+				what := fmt.Sprintf("family %q", family)
+				if op != nil {
+					what = fmt.Sprintf("command %d of %q", *op, family)
+				}
+				return nil, fmt.Errorf("genl: policy of %s: %w: %w", what, ErrNoPolicy, err)
 			}
 			return nil, fmt.Errorf("genl: policy of %q: %w", family, err)
 		}
-		p.FamilyID = r.ID
 		for idx, attrs := range r.Policy {
 			if p.Policies[idx] == nil {
 				p.Policies[idx] = map[uint32]socket.AttrPolicy{}
@@ -178,6 +199,9 @@ func (c *Conn) Policy(ctx context.Context, family string, op *uint32) (*Policy, 
 			}
 		}
 		for cmd, o := range r.OpPolicy {
+			if op != nil {
+				cmd = *op
+			}
 			p.Ops[cmd] = o
 		}
 	}

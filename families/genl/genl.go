@@ -74,12 +74,22 @@ func (f *Family) Group(name string) (uint32, bool) {
 	return 0, false
 }
 
-// familyRequest is the body of CTRL_CMD_GETFAMILY and CTRL_CMD_GETPOLICY.
+// familyRequest is the body of CTRL_CMD_GETFAMILY. Family names have at
+// most GENL_NAMSIZ-1 bytes.
 type familyRequest struct {
-	ID   uint16  `nl:"type=1,omitempty"` // CTRL_ATTR_FAMILY_ID
-	Name string  `nl:"type=2,omitempty"` // CTRL_ATTR_FAMILY_NAME
-	Op   *uint32 `nl:"type=10"`          // CTRL_ATTR_OP (policy dumps)
+	ID   uint16 `nl:"type=1,omitempty"`           // CTRL_ATTR_FAMILY_ID
+	Name string `nl:"type=2,omitempty,maxlen=15"` // CTRL_ATTR_FAMILY_NAME
 }
+
+// policyRequest is the body of CTRL_CMD_GETPOLICY.
+type policyRequest struct {
+	ID   uint16  `nl:"type=1,omitempty"`           // CTRL_ATTR_FAMILY_ID
+	Name string  `nl:"type=2,omitempty,maxlen=15"` // CTRL_ATTR_FAMILY_NAME
+	Op   *uint32 `nl:"type=10"`                    // CTRL_ATTR_OP
+}
+
+// maxNameLen is GENL_NAMSIZ-1.
+const maxNameLen = 15
 
 // policyReply is one message of a CTRL_CMD_GETPOLICY dump: either part of
 // the policies (by index, then attribute type) or an operation's policy

@@ -2,6 +2,7 @@ package genl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -58,6 +59,9 @@ func (c *Conn) CheckPolicy(ctx context.Context, family string, cmd uint8, dump b
 	}
 	op := uint32(cmd)
 	pol, err := c.Policy(ctx, family, &op)
+	if errors.Is(err, ErrNoPolicy) {
+		return []Mismatch{{Field: typeName(desc.Type), Problem: fmt.Sprintf("the kernel has no %s policy for command %d of %q (%v)", doOrDump(dump), cmd, family, err)}}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -110,8 +110,15 @@ func genPolicyReply(nilValues bool) *rapid.Generator[policyReply] {
 	})
 }
 
+// Request names obey the kernel's limit (maxlen=15, GENL_NAMSIZ-1).
+var genRequestName = rapid.StringMatching(`[a-zA-Z0-9_]{0,15}`)
+
 var genFamilyRequest = rapid.Custom(func(t *rapid.T) familyRequest {
-	return familyRequest{ID: rapid.Uint16().Draw(t, "id"), Name: genName.Draw(t, "name"), Op: rapid.Ptr(rapid.Uint32(), true).Draw(t, "op")}
+	return familyRequest{ID: rapid.Uint16().Draw(t, "id"), Name: genRequestName.Draw(t, "name")}
+})
+
+var genPolicyRequest = rapid.Custom(func(t *rapid.T) policyRequest {
+	return policyRequest{ID: rapid.Uint16().Draw(t, "id"), Name: genRequestName.Draw(t, "name"), Op: rapid.Ptr(rapid.Uint32(), true).Draw(t, "op")}
 })
 
 // roundTrip checks Unmarshal(Marshal(x)) == x under opts, and that
@@ -143,6 +150,9 @@ func TestPropertyRoundTrip(t *testing.T) {
 	t.Run("AttrPolicy", func(t *testing.T) { rapid.Check(t, func(t *rapid.T) { roundTrip(t, genAttrPolicy.Draw(t, "x"), eq) }) })
 	t.Run("policyReply", func(t *testing.T) {
 		rapid.Check(t, func(t *rapid.T) { roundTrip(t, genPolicyReply(true).Draw(t, "x"), eq) })
+	})
+	t.Run("policyRequest", func(t *testing.T) {
+		rapid.Check(t, func(t *rapid.T) { roundTrip(t, genPolicyRequest.Draw(t, "x"), eq) })
 	})
 	t.Run("familyRequest", func(t *testing.T) {
 		rapid.Check(t, func(t *rapid.T) {
