@@ -27,6 +27,7 @@ const (
 	opU64BE                    //
 	opFixed                    // header, fixed layout, padding
 	opString                   // header, string, NUL, padding
+	opBytes                    // header, bytes, padding
 	opNested                   // nested attribute set, inline struct
 	opField                    // anything else: field.appendAttr
 )
@@ -95,6 +96,8 @@ func compileOps(attrs []*field) []encOp {
 		run = -1
 		if plain && v.kind == vkString {
 			op.kind = opString
+		} else if plain && v.kind == vkBytes {
+			op.kind = opBytes
 		} else if plain && v.kind == vkNested && !f.omitempty {
 			op.kind = opNested
 		}
@@ -117,7 +120,9 @@ func (pl *plan) appendOps(b []byte, p pointer, st encState) ([]byte, error) {
 			b = b[:start+op.size]
 			w := b[start:]
 			pos := 0
-			for _, o := range ops[i+1 : i+1+op.n] {
+			run := ops[i+1 : i+1+op.n]
+			for j := range run {
+				o := &run[j]
 				fp := p.add(o.off)
 				binary.NativeEndian.PutUint32(w[pos:], o.hdr)
 				switch o.kind {
@@ -162,6 +167,18 @@ func (pl *plan) appendOps(b []byte, p pointer, st encState) ([]byte, error) {
 			b = appendHeader(b, op.f.hdr, n)
 			b = append(b, s...)
 			b = append(b, zeroPad[:nlattr.Align(n)-n+1]...)
+		case opBytes:
+			d := *p.add(op.off).bytesp()
+			if d == nil || (len(d) == 0 && op.f.omitempty) {
+				continue
+			}
+			n := nlattr.HeaderLen + len(d)
+			if n > nlattr.MaxLen {
+				return b, inField(fmt.Errorf("%w: %d bytes", ErrTooLarge, n), op.f.name, op.f.attrType, true, -1)
+			}
+			b = appendHeader(b, op.f.hdr, n)
+			b = append(b, d...)
+			b = append(b, zeroPad[:nlattr.Align(n)-n]...)
 		case opNested:
 			start := len(b)
 			b = appendHeader(b, op.f.hdr, 0)

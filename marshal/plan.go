@@ -131,6 +131,24 @@ var ptrPlans atomic.Pointer[map[reflect.Type]*plan]
 // planForPointer returns the plan of the struct that pointer type pt
 // points to.
 func planForPointer(pt reflect.Type) *plan {
+	if e := lastPtrPlan.Load(); e != nil && e.t == pt {
+		return e.p
+	}
+	p := planForPointerSlow(pt)
+	lastPtrPlan.Store(&ptrPlanEntry{pt, p})
+	return p
+}
+
+// lastPtrPlan remembers the last plan looked up, so a loop over one type
+// skips the map.
+var lastPtrPlan atomic.Pointer[ptrPlanEntry]
+
+type ptrPlanEntry struct {
+	t reflect.Type
+	p *plan
+}
+
+func planForPointerSlow(pt reflect.Type) *plan {
 	if m := ptrPlans.Load(); m != nil {
 		if p, ok := (*m)[pt]; ok {
 			return p

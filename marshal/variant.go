@@ -59,6 +59,7 @@ func RegisterVariant[I any](key any, example I) {
 	registry[it] = append(registry[it], c)
 	cache.Clear()
 	ptrPlans.Store(nil)
+	lastPtrPlan.Store(nil)
 }
 
 type variantCase struct {
