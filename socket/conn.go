@@ -50,7 +50,8 @@ type Config struct {
 	// ListenAllNSID sets NETLINK_LISTEN_ALL_NSID: receive notifications from
 	// every peer network namespace with an nsid.
 	ListenAllNSID bool
-	// PktInfo sets NETLINK_PKTINFO.
+	// PktInfo sets NETLINK_PKTINFO. (Dial always sets it, to learn each
+	// datagram's multicast group; the field is kept for completeness.)
 	PktInfo bool
 	// MulticastBacklog bounds the multicast and unsolicited messages
 	// queued for Receive (default 4096). When it is full the oldest are
@@ -80,10 +81,13 @@ type Conn struct {
 	// other requests' replies and multicast messages to their queues.
 	readTok chan struct{}
 	rbuf    []byte
+	dumpTok chan struct{} // held while a dump runs
 
 	mu        sync.Mutex
 	pending   map[uint32]*waiter
-	mq        []Message // multicast and unsolicited messages
+	mq        []Message           // multicast and unsolicited messages
+	sent      map[uint32]struct{} // recent Send sequence numbers
+	sentOrder []uint32
 	mqNotify  chan struct{}
 	mqOverrun bool
 
@@ -160,7 +164,8 @@ func setup(fd int, cfg *Config) error {
 		{"NETLINK_NO_ENOBUFS", unix.NETLINK_NO_ENOBUFS, 1, cfg.NoENOBUFS},
 		{"NETLINK_CAP_ACK", unix.NETLINK_CAP_ACK, 1, cfg.CapAck},
 		{"NETLINK_LISTEN_ALL_NSID", unix.NETLINK_LISTEN_ALL_NSID, 1, cfg.ListenAllNSID},
-		{"NETLINK_PKTINFO", unix.NETLINK_PKTINFO, 1, cfg.PktInfo},
+		// Always on: the group of every datagram is read from it.
+		{"NETLINK_PKTINFO", unix.NETLINK_PKTINFO, 1, true},
 	}
 	for _, o := range opts {
 		if o.set {
@@ -238,8 +243,10 @@ func newConn(t transport, cfg *Config) *Conn {
 		pid:      t.PortID(),
 		cfg:      *cfg,
 		readTok:  make(chan struct{}, 1),
+		dumpTok:  make(chan struct{}, 1),
 		rbuf:     make([]byte, os.Getpagesize()*2),
 		pending:  map[uint32]*waiter{},
+		sent:     map[uint32]struct{}{},
 		mqNotify: make(chan struct{}, 1),
 		closed:   make(chan struct{}),
 	}
@@ -266,6 +273,15 @@ func (c *Conn) Close() error {
 		err = c.t.Close()
 	})
 	return err
+}
+
+func (c *Conn) isClosed() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
+	}
 }
 
 // JoinGroup joins a multicast group (NETLINK_ADD_MEMBERSHIP).
@@ -390,7 +406,7 @@ func (c *Conn) send(req *Request, flags uint16, wait bool) (*waiter, uint32, err
 		if w != nil {
 			c.release(w)
 		}
-		if errors.Is(err, os.ErrClosed) {
+		if c.isClosed() || errors.Is(err, os.ErrClosed) {
 			return nil, 0, ErrClosed
 		}
 		return nil, 0, fmt.Errorf("netlink: send request type %d: %w", req.Type, err)
@@ -413,11 +429,25 @@ func (c *Conn) release(w *waiter) {
 
 // Send sends a request without waiting for any reply (nothing is added to
 // its flags but Request) and returns its sequence number. Replies, if the
-// kernel sends any, arrive through Receive.
+// kernel sends any, arrive through Receive (for the last 1024 Sends).
 func (c *Conn) Send(req Request) (uint32, error) {
 	_, seq, err := c.send(&req, FlagRequest, false)
+	if err == nil {
+		c.mu.Lock()
+		c.sent[seq] = struct{}{}
+		c.sentOrder = append(c.sentOrder, seq)
+		if len(c.sentOrder) > maxSent {
+			delete(c.sent, c.sentOrder[0])
+			c.sentOrder = c.sentOrder[1:]
+		}
+		c.mu.Unlock()
+	}
 	return seq, err
 }
+
+// maxSent bounds the sequence numbers of Send requests remembered so
+// that their replies go to Receive.
+const maxSent = 1024
 
 // Do sends a request with NLM_F_ACK and calls fn for each reply message
 // before the ACK. fn runs while the Conn's receive path is held: it must
@@ -466,11 +496,26 @@ func (c *Conn) Execute(ctx context.Context, req Request) ([]Message, error) {
 
 // Dump sends a dump request (NLM_F_DUMP) and streams its replies as they
 // arrive, without holding the whole dump: each message is copied out of
-// the receive buffer, and the loop body may make calls on the Conn. The
+// the receive buffer, and the loop body may make calls on the Conn (but
+// not start another dump on it: the kernel runs one dump per socket at a
+// time, so dumps on a Conn wait for each other). Leaving the loop early
+// reads the rest of the dump and drops it. The
 // sequence ends with a non-nil error on failure; a dump marked
 // NLM_F_DUMP_INTR ends with ErrDumpInterrupted after its messages.
 func (c *Conn) Dump(ctx context.Context, req Request) iter.Seq2[Message, error] {
 	return func(yield func(Message, error) bool) {
+		// The kernel runs one dump per socket at a time (a second one
+		// fails with EBUSY), so dumps on a Conn take turns.
+		select {
+		case c.dumpTok <- struct{}{}:
+		case <-ctx.Done():
+			yield(Message{}, ctx.Err())
+			return
+		case <-c.closed:
+			yield(Message{}, ErrClosed)
+			return
+		}
+		defer func() { <-c.dumpTok }()
 		w, _, err := c.send(&req, FlagRequest|FlagDump, true)
 		if err != nil {
 			yield(Message{}, err)
@@ -484,6 +529,7 @@ func (c *Conn) Dump(ctx context.Context, req Request) iter.Seq2[Message, error] 
 			err := c.await(ctx, w, &rs, collect, false)
 			for _, m := range batch {
 				if !yield(m, nil) {
+					c.drain(ctx, w, &rs)
 					return
 				}
 			}
@@ -498,6 +544,26 @@ func (c *Conn) Dump(ctx context.Context, req Request) iter.Seq2[Message, error] 
 		}
 	}
 }
+
+// drain reads an abandoned dump to its end, so that the kernel is done
+// with it before the next dump starts on this socket.
+func (c *Conn) drain(ctx context.Context, w *waiter, rs *replyState) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.Background(), drainTimeout)
+		defer cancel()
+	}
+	discard := func(Message) error { return nil }
+	for !rs.done {
+		if err := c.await(ctx, w, rs, discard, false); err != nil {
+			return
+		}
+	}
+}
+
+// drainTimeout bounds the reading of an abandoned dump whose context has
+// already ended.
+const drainTimeout = 2 * time.Second
 
 // DumpAll runs a dump and returns all its replies. When the kernel marks
 // the dump interrupted, it runs it again up to Config.DumpRetries times,
@@ -650,6 +716,14 @@ func (c *Conn) lead(ctx context.Context, w *waiter, self *replyState, fn func(Me
 		}()
 	}
 	for {
+		// Check before every read, the first included: another leader may
+		// have queued what we wait for just before handing over.
+		c.mu.Lock()
+		ready := (w != nil && (len(w.queue) > 0 || w.err != nil)) || (w == nil && (len(c.mq) > 0 || c.mqOverrun))
+		c.mu.Unlock()
+		if ready {
+			return nil
+		}
 		if err := c.readDatagram(w, self, fn); err != nil {
 			if isTimeout(err) {
 				if ctx.Err() != nil {
@@ -664,31 +738,34 @@ func (c *Conn) lead(ctx context.Context, w *waiter, self *replyState, fn func(Me
 		if self != nil && self.done {
 			return nil
 		}
-		c.mu.Lock()
-		ready := (w != nil && (len(w.queue) > 0 || w.err != nil)) || (w == nil && (len(c.mq) > 0 || c.mqOverrun))
-		c.mu.Unlock()
-		if ready {
-			return nil
-		}
 	}
 }
 
 // readDatagram reads one datagram and dispatches its messages.
 func (c *Conn) readDatagram(w *waiter, self *replyState, fn func(Message) error) error {
-	n, from, groups, err := c.t.Recv(c.rbuf, true)
+	n, from, group, err := c.t.Recv(c.rbuf, true)
 	if err == nil && n > len(c.rbuf) {
 		c.rbuf = make([]byte, n+n/4)
 	}
 	if err == nil {
-		n, from, groups, err = c.t.Recv(c.rbuf, false)
+		n, from, group, err = c.t.Recv(c.rbuf, false)
 	}
 	if err != nil {
+		if c.isClosed() {
+			return ErrClosed
+		}
 		switch {
 		case errors.Is(err, unix.ENOBUFS):
 			c.overrun()
 			if self != nil || w != nil {
 				return ErrOverrun
 			}
+			return nil
+		case errors.Is(err, unix.EINVAL):
+			// The kernel reports a dump it could not continue (because
+			// another goroutine's dump request raced with our receive)
+			// as a pending socket error on the next receive; no message
+			// was lost, so read again.
 			return nil
 		case errors.Is(err, os.ErrClosed):
 			return ErrClosed
@@ -713,7 +790,7 @@ func (c *Conn) readDatagram(w *waiter, self *replyState, fn func(Message) error)
 		if m, off, perr = nextMessage(buf, off); perr != nil {
 			break
 		}
-		c.dispatch(m, groups, self, fn)
+		c.dispatch(m, group, self, fn)
 	}
 	if perr != nil {
 		c.drops.Add(1)
@@ -736,8 +813,8 @@ func (c *Conn) readDatagram(w *waiter, self *replyState, fn func(Message) error)
 }
 
 // dispatch hands one message to its request, or to the multicast queue.
-func (c *Conn) dispatch(m Message, groups uint32, self *replyState, fn func(Message) error) {
-	if groups == 0 && m.Header.PortID == c.pid {
+func (c *Conn) dispatch(m Message, group uint32, self *replyState, fn func(Message) error) {
+	if group == 0 && m.Header.PortID == c.pid {
 		if self != nil && m.Header.Seq == self.seq {
 			self.handle(m, fn)
 			return
@@ -749,8 +826,9 @@ func (c *Conn) dispatch(m Message, groups uint32, self *replyState, fn func(Mess
 			signal(w.notify)
 			return
 		}
+		_, sent := c.sent[m.Header.Seq]
 		c.mu.Unlock()
-		if m.Header.Seq != 0 {
+		if m.Header.Seq != 0 && !sent {
 			// A late reply to a request that gave up.
 			c.drops.Add(1)
 			return

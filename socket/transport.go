@@ -17,9 +17,9 @@ type transport interface {
 	Send(b []byte) error
 	// Recv reads one datagram into b (or, with peek, looks at it and
 	// leaves it queued). n is the datagram's full length, which exceeds
-	// len(b) when it did not fit. from is the sender's port id and groups
-	// the multicast groups bitmask it was sent to (0 for unicast).
-	Recv(b []byte, peek bool) (n int, from, groups uint32, err error)
+	// len(b) when it did not fit. from is the sender's port id and group
+	// the multicast group it was sent to (0 for unicast).
+	Recv(b []byte, peek bool) (n int, from, group uint32, err error)
 	// SetReadDeadline makes a blocked or later Recv fail with
 	// os.ErrDeadlineExceeded at t (zero t: no deadline).
 	SetReadDeadline(t time.Time) error
@@ -42,6 +42,7 @@ type fdTransport struct {
 	rflags  int
 	rn      int
 	rfrom   unix.RawSockaddrNetlink
+	rgroup  uint32
 	rerr    error
 	readFn  func(fd uintptr) bool
 	writeFn func(fd uintptr) bool
@@ -71,7 +72,7 @@ func newFDTransport(fd int) (*fdTransport, error) {
 }
 
 func (t *fdTransport) doRead(fd uintptr) bool {
-	t.rn, t.rfrom, t.rerr = recvmsg(int(fd), t.rbuf, t.rflags|unix.MSG_DONTWAIT)
+	t.rn, t.rfrom, t.rgroup, t.rerr = recvmsg(int(fd), t.rbuf, t.rflags|unix.MSG_DONTWAIT)
 	return t.rerr != unix.EAGAIN && t.rerr != unix.EINTR
 }
 
@@ -92,7 +93,7 @@ func (t *fdTransport) Recv(b []byte, peek bool) (int, uint32, uint32, error) {
 	if t.rerr != nil {
 		return 0, 0, 0, os.NewSyscallError("recvmsg", t.rerr)
 	}
-	return t.rn, t.rfrom.Pid, t.rfrom.Groups, nil
+	return t.rn, t.rfrom.Pid, t.rgroup, nil
 }
 
 // send is called with the Conn's send lock held.

@@ -15,6 +15,7 @@ package sockettest
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"os"
 	"sync"
 	"time"
@@ -49,9 +50,9 @@ type Kernel struct {
 }
 
 type datagram struct {
-	data   []byte
-	from   uint32
-	groups uint32
+	data  []byte
+	from  uint32
+	group uint32 // multicast group number, 0 for unicast
 }
 
 // Dial returns a Conn served by handler (which may be nil: the Kernel then
@@ -70,7 +71,12 @@ func Dial(handler Handler, cfg *socket.Config) (*socket.Conn, *Kernel) {
 func (k *Kernel) Requests() []socket.Message {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	return append([]socket.Message(nil), k.requests...)
+	out := make([]socket.Message, len(k.requests))
+	for i, m := range k.requests {
+		m.Data = append([]byte(nil), m.Data...)
+		out[i] = m
+	}
+	return out
 }
 
 // Send queues one datagram holding msgs, from the kernel (port 0),
@@ -80,16 +86,25 @@ func (k *Kernel) Send(msgs ...socket.Message) {
 }
 
 // Multicast queues one datagram holding msgs, sent to multicast group
-// (a group number, 1..32).
+// (a group number; any, like the kernel's NETLINK_PKTINFO reports).
 func (k *Kernel) Multicast(group uint32, msgs ...socket.Message) {
-	k.SendRaw(pack(msgs), 0, 1<<(group-1))
+	k.queueDatagram(datagram{pack(msgs), 0, group})
 }
 
 // SendRaw queues a datagram exactly as given, from port id from, to the
-// groups bitmask (0: unicast). Use it for forged and malformed replies.
+// groups bitmask (0: unicast; the lowest set bit names the group). Use it
+// for forged and malformed replies.
 func (k *Kernel) SendRaw(b []byte, from, groups uint32) {
+	var group uint32
+	if groups != 0 {
+		group = uint32(bits.TrailingZeros32(groups)) + 1
+	}
+	k.queueDatagram(datagram{append([]byte(nil), b...), from, group})
+}
+
+func (k *Kernel) queueDatagram(d datagram) {
 	k.mu.Lock()
-	k.queue = append(k.queue, datagram{append([]byte(nil), b...), from, groups})
+	k.queue = append(k.queue, d)
 	k.mu.Unlock()
 	signal(k.notify)
 }
@@ -238,7 +253,7 @@ func (t transport) Recv(b []byte, peek bool) (int, uint32, uint32, error) {
 			}
 			k.mu.Unlock()
 			copy(b, d.data)
-			return len(d.data), d.from, d.groups, nil
+			return len(d.data), d.from, d.group, nil
 		}
 		dl := k.deadline
 		k.mu.Unlock()
