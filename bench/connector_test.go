@@ -284,14 +284,14 @@ func TestProcBurst(t *testing.T) {
 	rcvbuf, _ := l.Conn().Socket().Option(unix.SOL_SOCKET, unix.SO_RCVBUF)
 
 	// The consumer: counts every event and notes the forks and exits
-	// seen, by pid, until the marker child's exit arrives.
+	// seen, by pid, until stopped.
 	var forks, exits sync.Map
 	var received, overruns atomic.Int64
-	var marker atomic.Int32
 	var first, last atomic.Int64 // monotonic ns of the first and last event
+	cctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		for ev, err := range l.Events(ctx) {
+		for ev, err := range l.Events(cctx) {
 			var oe *connector.OverrunError
 			switch {
 			case errors.As(err, &oe):
@@ -310,10 +310,6 @@ func TestProcBurst(t *testing.T) {
 				forks.Store(d.ChildPID, true)
 			case *connector.ExitEvent:
 				exits.Store(d.PID, true)
-				if m := marker.Load(); m != 0 && d.PID == m {
-					done <- nil
-					return
-				}
 			}
 		}
 	}()
@@ -342,15 +338,24 @@ func TestProcBurst(t *testing.T) {
 	// The marker: its exit comes after every child's, since each child
 	// was reaped before it started.
 	cmd := exec.Command("/bin/true")
-	if err := cmd.Start(); err != nil {
+	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	marker.Store(int32(cmd.Process.Pid))
-	cmd.Wait()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	for {
+		if _, ok := exits.Load(int32(cmd.Process.Pid)); ok {
+			break
+		}
+		if ctx.Err() != nil {
+			stop()
+			t.Fatalf("the marker's exit never arrived (%d overruns): %v", overruns.Load(), <-done)
+		}
+		time.Sleep(time.Millisecond)
 	}
 	drain := time.Since(start) - spawnTime
+	stop()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("stream ended with %v", err)
+	}
 
 	var spawned, noFork, noExit int
 	for p := range pids {

@@ -563,8 +563,7 @@ func TestKernelFloodOverrun(t *testing.T) {
 	// Spawn a tenth before reading at all: the buffer must overflow.
 	spawn(t, n/10, 4)
 	var events, overruns, after atomic.Int64
-	var markers sync.Map // pids of the children started after the flood
-	markerSeen := make(chan struct{})
+	var exits sync.Map // pids whose exit arrived
 	consumer := make(chan error, 1)
 	go func() {
 		for ev, err := range l.Events(ctx) {
@@ -582,10 +581,7 @@ func TestKernelFloodOverrun(t *testing.T) {
 				after.Add(1)
 			}
 			if x, ok := ev.Data.(*connector.ExitEvent); ok {
-				if _, ok := markers.Load(x.PID); ok {
-					close(markerSeen)
-					return
-				}
+				exits.Store(x.PID, true)
 			}
 		}
 	}()
@@ -593,24 +589,22 @@ func TestKernelFloodOverrun(t *testing.T) {
 	// Children after the flood: their exits must still arrive. With so
 	// small a buffer, the system's other events may crowd one out, so
 	// start another every 100ms until one is seen.
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-wait:
-	for {
+	for seen := false; !seen; {
 		cmd := exec.Command("/bin/true")
-		if err := cmd.Start(); err != nil {
+		if err := cmd.Run(); err != nil {
 			t.Fatal(err)
 		}
-		markers.Store(int32(cmd.Process.Pid), true)
-		cmd.Wait()
-		select {
-		case <-markerSeen:
-			break wait
-		case err := <-consumer:
-			t.Fatalf("stream ended: %v", err)
-		case <-ctx.Done():
-			t.Fatalf("no exit of a child started after the flood arrived (%d events, %d overruns)", events.Load(), overruns.Load())
-		case <-tick.C:
+		for range 20 {
+			if _, seen = exits.Load(int32(cmd.Process.Pid)); seen {
+				break
+			}
+			select {
+			case err := <-consumer:
+				t.Fatalf("stream ended: %v", err)
+			case <-ctx.Done():
+				t.Fatalf("no exit of a child started after the flood arrived (%d events, %d overruns)", events.Load(), overruns.Load())
+			case <-time.After(5 * time.Millisecond):
+			}
 		}
 	}
 	st := l.Stats()
@@ -624,12 +618,6 @@ wait:
 	if st.Lost == 0 {
 		t.Errorf("Stats().Lost = 0 after overruns: %+v", st)
 	}
-}
-
-// m reports whether pid is the marker's (0 until it is known).
-func m(pid int32, marker *atomic.Int64) bool {
-	v := marker.Load()
-	return v != 0 && int64(pid) == v
 }
 
 func TestKernelBurstNoLoss(t *testing.T) {
@@ -654,20 +642,19 @@ type burstResult struct {
 // burst spawns n children from workers goroutines while a consumer counts
 // their fork and exit events, with the default receive buffer.
 func burst(t *testing.T, n, workers int, events connector.What) burstResult {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	l, err := connector.ListenProc(ctx, events, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	var mu sync.Mutex
-	forks, exits := map[int32]bool{}, map[int32]bool{}
-	var marker atomic.Int64
+	var forks, exits sync.Map
 	var overruns int
+	cctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() {
-		for ev, err := range l.Events(ctx) {
+		for ev, err := range l.Events(cctx) {
 			var oe *connector.OverrunError
 			switch {
 			case errors.As(err, &oe):
@@ -679,40 +666,41 @@ func burst(t *testing.T, n, workers int, events connector.What) burstResult {
 			}
 			switch d := ev.Data.(type) {
 			case *connector.ForkEvent:
-				mu.Lock()
-				forks[d.ChildPID] = true
-				mu.Unlock()
+				forks.Store(d.ChildPID, true)
 			case *connector.ExitEvent:
-				mu.Lock()
-				exits[d.PID] = true
-				mu.Unlock()
-				if m(d.PID, &marker) {
-					done <- nil
-					return
-				}
+				exits.Store(d.PID, true)
 			}
 		}
 	}()
 	start := time.Now()
 	pids := spawn(t, n, workers)
+	// A last child: once its exit is in, so are the exits of all the
+	// children reaped before it started.
 	cmd := exec.Command("/bin/true")
-	if err := cmd.Start(); err != nil {
+	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
-	marker.Store(int64(cmd.Process.Pid))
-	cmd.Wait()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	for {
+		if _, ok := exits.Load(int32(cmd.Process.Pid)); ok {
+			break
+		}
+		if ctx.Err() != nil {
+			stop()
+			t.Fatalf("the last child's exit never arrived (%d overruns so far: %v)", overruns, <-done)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	took := time.Since(start)
+	stop()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("stream ended with %v", err)
+	}
 	res := burstResult{spawns: len(pids), overruns: overruns, took: took, stats: l.Stats()}
-	mu.Lock()
-	defer mu.Unlock()
 	for _, p := range pids {
-		if !forks[int32(p)] {
+		if _, ok := forks.Load(int32(p)); !ok {
 			res.missingFork++
 		}
-		if !exits[int32(p)] {
+		if _, ok := exits.Load(int32(p)); !ok {
 			res.missingExit++
 		}
 	}
