@@ -129,7 +129,11 @@ func (o Options) Unmarshal(b []byte, v any) error {
 			st.spareTab, st.spare = bp.ifaceTab(), bp.ifaceData()
 		}
 	}
-	p.value(pl.t).SetZero()
+	if pl.noPtrs {
+		clear(p.mem(pl.t.Size()))
+	} else {
+		p.value(pl.t).SetZero()
+	}
 	if err := pl.decodePayload(b, p, st); err != nil {
 		return inType(err, pl.t)
 	}

@@ -29,6 +29,9 @@ type plan struct {
 	body      *field   // sub-message taking the rest of the payload
 	nVariants int      // attribute fields holding sub-messages
 	hdrSize   int      // total size of the headers
+
+	ptrEntry *ptrPlanEntry // this plan keyed by its pointer type, for lastPtrPlan
+	noPtrs   bool          // the type holds no Go pointers: zero it with clear
 }
 
 type planKind uint8
@@ -131,17 +134,21 @@ var ptrPlans atomic.Pointer[map[reflect.Type]*plan]
 // planForPointer returns the plan of the struct that pointer type pt
 // points to.
 func planForPointer(pt reflect.Type) *plan {
-	if e := lastPtrPlan.Load(); e != nil && e.t == pt {
+	slot := &recentPlans[typeWord(pt)>>5%uintptr(len(recentPlans))]
+	if e := slot.Load(); e != nil && e.t == pt {
 		return e.p
 	}
 	p := planForPointerSlow(pt)
-	lastPtrPlan.Store(&ptrPlanEntry{pt, p})
+	if p.ptrEntry != nil {
+		slot.Store(p.ptrEntry)
+	}
 	return p
 }
 
-// lastPtrPlan remembers the last plan looked up, so a loop over one type
-// skips the map.
-var lastPtrPlan atomic.Pointer[ptrPlanEntry]
+// recentPlans is a small direct-mapped cache in front of the plan map,
+// indexed by the type's address, so a loop over a few types does no
+// hashing. Entries are allocated once per plan.
+var recentPlans [64]atomic.Pointer[ptrPlanEntry]
 
 type ptrPlanEntry struct {
 	t reflect.Type
@@ -212,7 +219,10 @@ func (b *builder) plan(t reflect.Type) *plan {
 	if p, ok := b.plans[t]; ok {
 		return p
 	}
-	p := &plan{t: t}
+	p := &plan{t: t, noPtrs: !hasPointers(t)}
+	if t.Kind() == reflect.Struct {
+		p.ptrEntry = &ptrPlanEntry{reflect.PointerTo(t), p}
+	}
 	b.plans[t] = p
 	if t.Kind() != reflect.Struct {
 		p.err = &TagError{Field: t.String(), Reason: "not a struct"}
@@ -710,4 +720,24 @@ func firstOpt(tg *tag, names ...string) string {
 		}
 	}
 	return names[0]
+}
+
+// hasPointers reports whether values of t hold Go pointers.
+func hasPointers(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128:
+		return false
+	case reflect.Array:
+		return t.Len() > 0 && hasPointers(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if hasPointers(t.Field(i).Type) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }

@@ -26,6 +26,10 @@ func pointerOf(v reflect.Value) pointer { return pointer{v.UnsafePointer()} }
 // pointer type: the interface's data word.
 func pointerOfAny(v any) pointer { return pointer{(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]} }
 
+// typeWord returns the address of the type descriptor behind t, for
+// hashing types without hashing interfaces.
+func typeWord(t reflect.Type) uintptr { return uintptr((*[2]unsafe.Pointer)(unsafe.Pointer(&t))[1]) }
+
 // newValue allocates a zero value of type t and returns its address.
 func newValue(t reflect.Type) pointer { return pointer{reflect.New(t).UnsafePointer()} }
 

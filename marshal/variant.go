@@ -59,7 +59,9 @@ func RegisterVariant[I any](key any, example I) {
 	registry[it] = append(registry[it], c)
 	cache.Clear()
 	ptrPlans.Store(nil)
-	lastPtrPlan.Store(nil)
+	for i := range recentPlans {
+		recentPlans[i].Store(nil)
+	}
 }
 
 type variantCase struct {
@@ -82,6 +84,7 @@ func (c *variantCase) keyString() string {
 type variantSet struct {
 	iface  reflect.Type
 	isStr  bool
+	small  []*variantCase // integer keys, when few: scanned instead of hashed
 	byStr  map[string]*variantCase
 	byNum  map[uint64]*variantCase
 	byType map[reflect.Type]*variantCase
@@ -122,6 +125,11 @@ func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) 
 			vs.byNum[c.num] = cp
 		}
 		vs.byType[c.t] = cp
+	}
+	if !vs.isStr && len(vs.byNum) <= 16 {
+		for _, c := range vs.byNum {
+			vs.small = append(vs.small, c)
+		}
 	}
 	return vs, nil
 }
@@ -177,7 +185,16 @@ func (s *selector) lookup(vs *variantSet, base pointer) *variantCase {
 	if s.kind == reflect.String {
 		return vs.byStr[*p.stringp()]
 	}
-	return vs.byNum[readInt(p, s.kind)]
+	key := readInt(p, s.kind)
+	if vs.small != nil {
+		for _, c := range vs.small {
+			if c.num == key {
+				return c
+			}
+		}
+		return nil
+	}
+	return vs.byNum[key]
 }
 
 func (s *selector) keyString(base pointer) string {
