@@ -650,3 +650,20 @@ func TestPointerPlanOffsets(t *testing.T) {
 		}
 	}
 }
+
+// TestTypeWord checks that typeWord tells types apart exactly as reflect's
+// type identity does.
+func TestTypeWord(t *testing.T) {
+	types := []reflect.Type{
+		reflect.TypeFor[int](), reflect.TypeFor[*int](), reflect.TypeFor[[]byte](),
+		reflect.TypeFor[struct{ A uint32 }](), reflect.TypeFor[*struct{ A uint32 }](),
+		reflect.PointerTo(reflect.TypeFor[int]()),
+	}
+	for i, a := range types {
+		for j, b := range types {
+			if (typeWord(a) == typeWord(b)) != (a == b) {
+				t.Errorf("typeWord(%v) == typeWord(%v) is %v, but the types are equal: %v (%d, %d)", a, b, typeWord(a) == typeWord(b), a == b, i, j)
+			}
+		}
+	}
+}
