@@ -14,6 +14,7 @@ import (
 
 	"github.com/nlstruct/nlstruct/families/ethtool"
 	"github.com/nlstruct/nlstruct/families/genl"
+	"github.com/nlstruct/nlstruct/internal/linktest"
 	"github.com/nlstruct/nlstruct/socket"
 )
 
@@ -26,7 +27,7 @@ const captureEnv = "NLSTRUCT_CAPTURE"
 //
 //	NLSTRUCT_CAPTURE=1 go test -run TestCapture ./families/ethtool
 //
-// It works in a fresh network namespace (see newTestNS), so the replies
+// It works in a fresh network namespace (see linktest.New), so the replies
 // (ifindexes, names) do not depend on the machine. Each file holds one
 // message per line: the hex of the generic netlink payload (genlmsghdr,
 // then the attributes), after comment lines saying what it is.
@@ -34,11 +35,11 @@ func TestCapture(t *testing.T) {
 	if os.Getenv(captureEnv) == "" {
 		t.Skipf("set %s=1 to record testdata/*.hex from the running kernel", captureEnv)
 	}
-	ns := newTestNS(t)
+	ns := linktest.New(t)
 	ctx := context.Background()
 	do := func(cmd uint8, body any) [][]byte {
 		t.Helper()
-		ms, err := ns.genl.Execute(ctx, ethtool.Family, genl.Request{Command: cmd, Body: body})
+		ms, err := ns.Genl.Execute(ctx, ethtool.Family, genl.Request{Command: cmd, Body: body})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,11 +47,11 @@ func TestCapture(t *testing.T) {
 	}
 	dump := func(cmd uint8, body any) [][]byte {
 		t.Helper()
-		f, err := ns.genl.Family(ctx, ethtool.Family)
+		f, err := ns.Genl.Family(ctx, ethtool.Family)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ms, err := ns.genl.Socket().DumpAll(ctx, socket.Request{Type: f.ID, Header: &genl.Header{Command: cmd, Version: ethtool.Version}, Body: body})
+		ms, err := ns.Genl.Socket().DumpAll(ctx, socket.Request{Type: f.ID, Header: &genl.Header{Command: cmd, Version: ethtool.Version}, Body: body})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -70,7 +71,7 @@ func TestCapture(t *testing.T) {
 		do(ethtool.MsgLinkModesGet, &ethtool.LinkModesRequest{Header: ethtool.Header{DevName: "veth0", Flags: ethtool.FlagCompactBitsets}}))
 	writeCapture(t, "linkstate-veth0.hex", "ETHTOOL_MSG_LINKSTATE_GET (do) for veth0 with ETHTOOL_FLAG_STATS (link up)", inTestNS,
 		do(ethtool.MsgLinkStateGet, &ethtool.LinkStateRequest{Header: stats("veth0")}))
-	writeCapture(t, "linkstate-dump.hex", "ETHTOOL_MSG_LINKSTATE_GET (dump) with ETHTOOL_FLAG_STATS: lo (down: link 0), veth1, veth0 (up: link 1), extra0 ("+ns.extra+": no get_link, so no link attribute)", inTestNS,
+	writeCapture(t, "linkstate-dump.hex", "ETHTOOL_MSG_LINKSTATE_GET (dump) with ETHTOOL_FLAG_STATS: lo (down: link 0), veth1, veth0 (up: link 1), extra0 ("+ns.Extra+": no get_link, so no link attribute)", inTestNS,
 		dump(ethtool.MsgLinkStateGet, &ethtool.LinkStateRequest{Header: ethtool.StatsHeader{Flags: ethtool.FlagStats}}))
 }
 

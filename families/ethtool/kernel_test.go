@@ -20,6 +20,7 @@ import (
 
 	"github.com/nlstruct/nlstruct/families/ethtool"
 	"github.com/nlstruct/nlstruct/families/genl"
+	"github.com/nlstruct/nlstruct/internal/linktest"
 	"github.com/nlstruct/nlstruct/internal/netnstest"
 	"github.com/nlstruct/nlstruct/marshal"
 	"github.com/nlstruct/nlstruct/socket"
@@ -242,8 +243,8 @@ func TestSysfsAgree(t *testing.T) {
 // TestNamespace checks a veth pair, a device without link settings and lo
 // in a private network namespace.
 func TestNamespace(t *testing.T) {
-	ns := newTestNS(t)
-	et := ethtool.New(ns.genl)
+	ns := linktest.New(t)
+	et := ethtool.New(ns.Genl)
 	ctx := testCtx(t)
 
 	// Every device with link settings, and only those, in the dump.
@@ -258,8 +259,8 @@ func TestNamespace(t *testing.T) {
 		if li.Port != ethtool.PortTP || li.Transceiver != ethtool.XcvrInternal {
 			t.Errorf("%s: %+v, want port TP, internal transceiver", li.Header.DevName, li)
 		}
-		if li.Header.DevIndex != uint32(ns.index(t, li.Header.DevName)) {
-			t.Errorf("%s: ifindex %d, want %d", li.Header.DevName, li.Header.DevIndex, ns.index(t, li.Header.DevName))
+		if li.Header.DevIndex != uint32(ns.Index(t, li.Header.DevName)) {
+			t.Errorf("%s: ifindex %d, want %d", li.Header.DevName, li.Header.DevIndex, ns.Index(t, li.Header.DevName))
 		}
 	}
 	slices.Sort(names)
@@ -287,9 +288,9 @@ func TestNamespace(t *testing.T) {
 	}
 	// The same by ifindex, compact.
 	var compact ethtool.LinkModes
-	if _, err := genl.Get(ctx, ns.genl, ethtool.Family, genl.Request{
+	if _, err := genl.Get(ctx, ns.Genl, ethtool.Family, genl.Request{
 		Command: ethtool.MsgLinkModesGet,
-		Body:    &ethtool.LinkModesRequest{Header: ethtool.Header{DevIndex: uint32(ns.index(t, "veth0")), Flags: ethtool.FlagCompactBitsets}},
+		Body:    &ethtool.LinkModesRequest{Header: ethtool.Header{DevIndex: uint32(ns.Index(t, "veth0")), Flags: ethtool.FlagCompactBitsets}},
 	}, &compact); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +311,7 @@ func TestNamespace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ls.Header.DevName != name || ls.Header.DevIndex != uint32(ns.index(t, name)) {
+		if ls.Header.DevName != name || ls.Header.DevIndex != uint32(ns.Index(t, name)) {
 			t.Errorf("LinkState(%s).Header = %+v", name, ls.Header)
 		}
 		return ls.Link
@@ -321,18 +322,18 @@ func TestNamespace(t *testing.T) {
 	if l := link("lo"); l == nil || *l {
 		t.Errorf("lo (down): link %v, want false", l)
 	}
-	ns.setUp(t, ns.index(t, "lo"), true)
+	ns.SetUp(t, ns.Index(t, "lo"), true)
 	if l := link("lo"); l == nil || !*l {
 		t.Errorf("lo (up): link %v, want true", l)
 	}
 	// veth's carrier follows its peer.
-	ns.setUp(t, ns.index(t, "veth1"), false)
+	ns.SetUp(t, ns.Index(t, "veth1"), false)
 	if l := link("veth0"); l == nil || *l {
 		t.Errorf("veth0 with veth1 down: link %v, want false", l)
 	}
-	if ns.extra != "" {
+	if ns.Extra != "" {
 		if l := link("extra0"); l != nil {
-			t.Errorf("extra0 (%s, no get_link): link %v, want absent", ns.extra, *l)
+			t.Errorf("extra0 (%s, no get_link): link %v, want absent", ns.Extra, *l)
 		}
 		if _, err := et.LinkInfo(ctx, "extra0"); !errors.Is(err, unix.EOPNOTSUPP) {
 			t.Errorf("LinkInfo(extra0): %v, want EOPNOTSUPP", err)
@@ -343,7 +344,7 @@ func TestNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ifs []net.Interface
-	netnstest.Run(t, ns.fd, func() {
+	netnstest.Run(t, ns.FD, func() {
 		var err error
 		if ifs, err = net.Interfaces(); err != nil {
 			t.Error(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nlstruct/nlstruct/families/genl"
 	"github.com/nlstruct/nlstruct/families/netdev"
+	"github.com/nlstruct/nlstruct/internal/linktest"
 	"github.com/nlstruct/nlstruct/socket"
 )
 
@@ -27,7 +28,7 @@ const captureEnv = "NLSTRUCT_CAPTURE"
 //
 //	NLSTRUCT_CAPTURE=1 go test -run TestCapture ./families/netdev
 //
-// It works in a fresh network namespace (see newTestNS), so the replies do
+// It works in a fresh network namespace (see linktest.New), so the replies do
 // not depend on the machine. Each file holds one message per line: the hex
 // of the generic netlink payload (genlmsghdr, then the attributes), after
 // comment lines saying what it is.
@@ -35,22 +36,22 @@ func TestCapture(t *testing.T) {
 	if os.Getenv(captureEnv) == "" {
 		t.Skipf("set %s=1 to record testdata/*.hex from the running kernel", captureEnv)
 	}
-	ns := newTestNS(t)
+	ns := linktest.New(t)
 	ctx := context.Background()
-	ms, err := ns.genl.Execute(ctx, netdev.Family, genl.Request{Command: netdev.CmdDevGet, Body: &netdev.DevGetRequest{Ifindex: uint32(ns.index(t, "veth0"))}})
+	ms, err := ns.Genl.Execute(ctx, netdev.Family, genl.Request{Command: netdev.CmdDevGet, Body: &netdev.DevGetRequest{Ifindex: uint32(ns.Index(t, "veth0"))}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	writeCapture(t, "dev-veth0.hex", "NETDEV_CMD_DEV_GET (do) for veth0 (ifindex 3), one end of a veth pair", inTestNS, payloads(ms))
-	f, err := ns.genl.Family(ctx, netdev.Family)
+	f, err := ns.Genl.Family(ctx, netdev.Family)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms, err = ns.genl.Socket().DumpAll(ctx, socket.Request{Type: f.ID, Header: &genl.Header{Command: netdev.CmdDevGet, Version: netdev.Version}})
+	ms, err = ns.Genl.Socket().DumpAll(ctx, socket.Request{Type: f.ID, Header: &genl.Header{Command: netdev.CmdDevGet, Version: netdev.Version}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeCapture(t, "dev-dump.hex", "NETDEV_CMD_DEV_GET (dump): lo (1), veth1 (2), veth0 (3), extra0 (4, "+ns.extra+")", inTestNS, payloads(ms))
+	writeCapture(t, "dev-dump.hex", "NETDEV_CMD_DEV_GET (dump): lo (1), veth1 (2), veth0 (3), extra0 (4, "+ns.Extra+")", inTestNS, payloads(ms))
 
 	// The only attribute the namespace's devices lack is
 	// NETDEV_A_DEV_XDP_ZC_MAX_SEGS, sent for AF_XDP zero-copy devices:

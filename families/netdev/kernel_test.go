@@ -17,6 +17,7 @@ import (
 
 	"github.com/nlstruct/nlstruct/families/genl"
 	"github.com/nlstruct/nlstruct/families/netdev"
+	"github.com/nlstruct/nlstruct/internal/linktest"
 	"github.com/nlstruct/nlstruct/internal/netnstest"
 	"github.com/nlstruct/nlstruct/marshal"
 	"github.com/nlstruct/nlstruct/socket"
@@ -155,15 +156,15 @@ func TestDevices(t *testing.T) {
 // TestNamespace lists the devices of a private namespace with a veth
 // pair.
 func TestNamespace(t *testing.T) {
-	ns := newTestNS(t)
-	nd := netdev.New(ns.genl)
+	ns := linktest.New(t)
+	nd := netdev.New(ns.Genl)
 	ctx := testCtx(t)
 	devs, err := nd.Devices(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ifs []net.Interface
-	netnstest.Run(t, ns.fd, func() {
+	netnstest.Run(t, ns.FD, func() {
 		var err error
 		if ifs, err = net.Interfaces(); err != nil {
 			t.Error(err)
@@ -171,7 +172,7 @@ func TestNamespace(t *testing.T) {
 	})
 	sameIndexes(t, devs, ifs)
 	for _, name := range []string{"veth0", "veth1"} {
-		d, err := nd.Device(ctx, uint32(ns.index(t, name)))
+		d, err := nd.Device(ctx, uint32(ns.Index(t, name)))
 		if err != nil {
 			t.Fatal(err)
 		}

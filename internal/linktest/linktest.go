@@ -1,10 +1,7 @@
-package netdev_test
-
-// Test-only rtnetlink: enough RTM_NEWLINK, as tagged structs, to create a
-// veth pair and a dummy (or ifb) device in a private network namespace and
-// bring links up. A copy lives in
-// families/ethtool/links_test.go: test helpers cannot be shared
-// between the two packages' tests.
+// Package linktest gives tests a private network namespace with links in
+// it: a veth pair and a dummy (or ifb) device, made with just enough
+// RTM_NEWLINK, declared as tagged structs, for that.
+package linktest
 
 import (
 	"context"
@@ -54,19 +51,20 @@ type vethPeerMsg struct {
 	Name string    `nl:"type=3"` // IFLA_IFNAME
 }
 
-// testNS is a private network namespace with a veth pair (veth0 and
+// NS is a private network namespace with a veth pair (veth0 and
 // veth1, both up), a device without link settings (extra0: a dummy or, if
 // the kernel has no dummy driver, an ifb device; up) when the kernel can
 // make one, and lo (down), with connections in it.
-type testNS struct {
-	fd    int
-	genl  *genl.Conn
-	rtnl  *socket.Conn
-	extra string // the kind of extra0, or "" when there is none
+type NS struct {
+	FD    int          // the namespace
+	Genl  *genl.Conn   // a generic netlink Conn in it
+	RTNL  *socket.Conn // a NETLINK_ROUTE Conn in it
+	Extra string       // the kind of extra0, or "" when there is none
 }
 
-// newTestNS creates the namespace and its devices.
-func newTestNS(t *testing.T) *testNS {
+// New creates the namespace and its devices; they go away when the test
+// ends. It skips the test where namespaces or veth cannot be made.
+func New(t *testing.T) *NS {
 	t.Helper()
 	fd := netnstest.New(t)
 	rt, err := socket.Dial(unix.NETLINK_ROUTE, &socket.Config{NetNSFD: fd})
@@ -74,7 +72,7 @@ func newTestNS(t *testing.T) *testNS {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rt.Close() })
-	ns := &testNS{fd: fd, rtnl: rt}
+	ns := &NS{FD: fd, RTNL: rt}
 	// veth refuses IFF_UP at creation (its peer is not linked yet:
 	// ENOTCONN), so links are created down and brought up after.
 	if err := ns.create(&newLink{Name: "veth0", LinkInfo: &rtLinkInfo{Kind: "veth", Data: &vethData{Peer: &vethPeerMsg{Name: "veth1"}}}}); err != nil {
@@ -86,7 +84,7 @@ func newTestNS(t *testing.T) *testNS {
 	for _, kind := range []string{"dummy", "ifb"} {
 		err := ns.create(&newLink{Name: "extra0", LinkInfo: &rtLinkInfo{Kind: kind}})
 		if err == nil {
-			ns.extra = kind
+			ns.Extra = kind
 			break
 		}
 		if !isNotSupported(err) {
@@ -94,30 +92,30 @@ func newTestNS(t *testing.T) *testNS {
 		}
 	}
 	for _, name := range []string{"veth0", "veth1", "extra0"} {
-		if name == "extra0" && ns.extra == "" {
+		if name == "extra0" && ns.Extra == "" {
 			continue
 		}
-		ns.setUp(t, ns.index(t, name), true)
+		ns.SetUp(t, ns.Index(t, name), true)
 	}
 	g, err := genl.Dial(&socket.Config{NetNSFD: fd})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { g.Close() })
-	ns.genl = g
+	ns.Genl = g
 	return ns
 }
 
 // create sends RTM_NEWLINK with NLM_F_CREATE|NLM_F_EXCL.
-func (ns *testNS) create(req *newLink) error {
-	return ns.rtnl.Do(context.Background(), socket.Request{Type: unix.RTM_NEWLINK, Flags: socket.FlagCreate | socket.FlagExcl, Body: req}, nil)
+func (ns *NS) create(req *newLink) error {
+	return ns.RTNL.Do(context.Background(), socket.Request{Type: unix.RTM_NEWLINK, Flags: socket.FlagCreate | socket.FlagExcl, Body: req}, nil)
 }
 
-// index returns the ifindex of the named link in the namespace.
-func (ns *testNS) index(t *testing.T, name string) int32 {
+// Index returns the ifindex of the named link in the namespace.
+func (ns *NS) Index(t *testing.T, name string) int32 {
 	t.Helper()
 	var idx int32
-	netnstest.Run(t, ns.fd, func() {
+	netnstest.Run(t, ns.FD, func() {
 		ifi, err := net.InterfaceByName(name)
 		if err != nil {
 			t.Errorf("link %s: %v", name, err)
@@ -131,14 +129,14 @@ func (ns *testNS) index(t *testing.T, name string) int32 {
 	return idx
 }
 
-// setUp brings the link with index ifindex up or down.
-func (ns *testNS) setUp(t *testing.T, ifindex int32, up bool) {
+// SetUp brings the link with index ifindex up or down.
+func (ns *NS) SetUp(t *testing.T, ifindex int32, up bool) {
 	t.Helper()
 	msg := ifInfoMsg{Index: ifindex, Change: unix.IFF_UP}
 	if up {
 		msg.Flags = unix.IFF_UP
 	}
-	if err := ns.rtnl.Do(context.Background(), socket.Request{Type: unix.RTM_NEWLINK, Body: &newLink{Msg: msg}}, nil); err != nil {
+	if err := ns.RTNL.Do(context.Background(), socket.Request{Type: unix.RTM_NEWLINK, Body: &newLink{Msg: msg}}, nil); err != nil {
 		t.Fatalf("set link %d up=%v: %v", ifindex, up, err)
 	}
 }
