@@ -283,7 +283,11 @@ func (f *field) decodeVariant(data []byte, base pointer, st decState) error {
 	var np pointer
 	if f.form == formBody && !st.spare.isNil() && st.spareTab == c.tab {
 		np = st.spare
-		np.value(c.val.t).SetZero()
+		if c.noPtrs {
+			clear(np.mem(c.val.t.Size()))
+		} else {
+			np.value(c.val.t).SetZero()
+		}
 	} else {
 		np = newValue(c.val.t)
 	}

@@ -65,12 +65,13 @@ func RegisterVariant[I any](key any, example I) {
 }
 
 type variantCase struct {
-	isStr bool
-	str   string
-	num   uint64
-	t     reflect.Type // the registered pointer type
-	val   value        // codec of t.Elem()
-	tab   pointer      // the type word of an interface value holding a t
+	isStr  bool
+	str    string
+	num    uint64
+	t      reflect.Type // the registered pointer type
+	val    value        // codec of t.Elem()
+	tab    pointer      // the type word of an interface value holding a t
+	noPtrs bool         // t.Elem() holds no Go pointers
 }
 
 func (c *variantCase) keyString() string {
@@ -113,6 +114,7 @@ func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) 
 			return nil, err
 		}
 		c.val = v
+		c.noPtrs = !hasPointers(et)
 		// The type word that an interface of type it holding a c.t
 		// carries, to recognise and build such values without reflect.
 		probe := reflect.New(it)
