@@ -2,7 +2,9 @@ package ipvs
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nlstruct/nlstruct/families/genl"
 	"github.com/nlstruct/nlstruct/marshal"
@@ -50,7 +52,7 @@ type daemonSpec struct {
 	SyncMaxLen  uint16   `nl:"type=4,omitempty"`
 	McastGroup  uint32   `nl:"type=5,be,omitempty"`
 	McastGroup6 [16]byte `nl:"type=6,omitempty"`
-	McastPort   uint16   `nl:"type=7,be,omitempty"`
+	McastPort   uint16   `nl:"type=7,omitempty"` // host byte order
 	McastTTL    uint8    `nl:"type=8,omitempty"`
 }
 
@@ -255,10 +257,37 @@ func (c *Client) NewDaemon(ctx context.Context, d *Daemon) error {
 		SyncMaxLen: d.SyncMaxLen, McastGroup: d.McastGroup, McastGroup6: d.McastGroup6, McastPort: d.McastPort, McastTTL: d.McastTTL}})
 }
 
+// daemonStopWait bounds the wait for the kernel's answer to a stop
+// request; see DeleteDaemon.
+const daemonStopWait = time.Second
+
 // DeleteDaemon stops the sync daemon in the given state (StateMaster or
 // StateBackup).
+//
+// The kernel sends no answer at all, neither an acknowledgement nor an
+// error, when it stops a daemon whose thread has not run yet (within
+// moments of NewDaemon): kthread_stop returns -EINTR, and netlink_rcv_skb
+// sends nothing for -EINTR. Generic netlink handles a request while it is
+// being sent, so an answer that has not come after daemonStopWait will
+// not come: DeleteDaemon then lists the daemons, and reports success if
+// the daemon is gone.
 func (c *Client) DeleteDaemon(ctx context.Context, state uint32) error {
-	return c.do(ctx, CmdDelDaemon, &request{Daemon: &daemonSpec{State: state}})
+	wctx, cancel := context.WithTimeout(ctx, daemonStopWait)
+	err := c.do(wctx, CmdDelDaemon, &request{Daemon: &daemonSpec{State: state}})
+	cancel()
+	if err == nil || ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	ds, lerr := c.Daemons(ctx)
+	if lerr != nil {
+		return err
+	}
+	for _, d := range ds {
+		if d.State == state {
+			return err
+		}
+	}
+	return nil
 }
 
 // Flush deletes every service and destination.

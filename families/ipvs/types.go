@@ -164,45 +164,55 @@ type Stats64 struct {
 
 // Service is a virtual service (IPVS_SVC_ATTR_*). A service is identified
 // by AF and either FWMark (a firewall-mark service) or Protocol, Address
-// and Port.
+// and Port. The fields are in the order in which the kernel sends the
+// attributes (ip_vs_genl_fill_service), so that encoding a decoded reply
+// gives the kernel's attributes back in the kernel's order. (For a
+// firewall-mark service the kernel sends no protocol, address or port;
+// encoding adds them as zeros.)
 type Service struct {
-	AF        uint16  `nl:"type=1" json:"af"`                         // AF_INET or AF_INET6
-	Protocol  uint16  `nl:"type=2" json:"protocol"`                   // IPPROTO_TCP, _UDP, _SCTP
-	Address   Address `nl:"type=3" json:"-"`                          // virtual address
-	Port      uint16  `nl:"type=4,be" json:"port"`                    // virtual port
-	FWMark    uint32  `nl:"type=5,omitempty" json:"fwmark,omitempty"` // firewall mark
-	Scheduler string  `nl:"type=6,maxlen=15" json:"scheduler"`        // rr, wlc, ...
+	AF        uint16  `nl:"type=1" json:"af"`                                     // AF_INET or AF_INET6
+	Protocol  uint16  `nl:"type=2" json:"protocol"`                               // IPPROTO_TCP, _UDP, _SCTP
+	Address   Address `nl:"type=3" json:"-"`                                      // virtual address
+	Port      uint16  `nl:"type=4,be" json:"port"`                                // virtual port
+	FWMark    uint32  `nl:"type=5,omitempty" json:"fwmark,omitempty"`             // firewall mark
+	Scheduler string  `nl:"type=6,maxlen=15" json:"scheduler"`                    // rr, wlc, ...
+	PEName    string  `nl:"type=11,omitempty,maxlen=15" json:"pe_name,omitempty"` // persistence engine (sip)
 	Flags     Flags   `nl:"type=7" json:"flags"`
 	Timeout   uint32  `nl:"type=8" json:"timeout"` // persistence timeout, seconds
-	// Netmask is the persistence granularity: for IPv4 a netmask (as
-	// big-endian bytes in memory order, 0xffffffff for /32), for IPv6 a
-	// prefix length. See PersistenceMask.
+	// Netmask is the persistence granularity. For IPv4 it is a netmask
+	// that travels in network byte order, read as a host-order uint32:
+	// the mask's bytes in memory order (on little-endian machines
+	// 255.255.255.0 is 0x00ffffff; 0xffffffff is /32 everywhere). For
+	// IPv6 it is a prefix length (1..128).
 	Netmask uint32   `nl:"type=9" json:"netmask"`
 	Stats   *Stats   `nl:"type=10,nested" json:"stats,omitempty"`
-	PEName  string   `nl:"type=11,omitempty,maxlen=15" json:"pe_name,omitempty"` // persistence engine (sip)
 	Stats64 *Stats64 `nl:"type=12,nested" json:"stats64,omitempty"`
 }
 
 // Addr returns the virtual address.
 func (s *Service) Addr() netip.Addr { return s.Address.As(s.AF) }
 
-// Destination is a real server of a service (IPVS_DEST_ATTR_*).
+// Destination is a real server of a service (IPVS_DEST_ATTR_*). The
+// fields are in the order in which the kernel sends the attributes
+// (ip_vs_genl_fill_dest), and the kernel (5.8 and later) always sends
+// every one of them, so encoding a decoded reply gives the kernel's
+// attributes back.
 type Destination struct {
 	Address      Address       `nl:"type=1" json:"-"`
 	Port         uint16        `nl:"type=2,be" json:"port"`
 	FwdMethod    ForwardMethod `nl:"type=3" json:"fwd_method"`
 	Weight       uint32        `nl:"type=4" json:"weight"`
+	TunType      TunnelType    `nl:"type=13" json:"tun_type,omitempty"`
+	TunPort      uint16        `nl:"type=14,be" json:"tun_port,omitempty"`
+	TunFlags     uint16        `nl:"type=15" json:"tun_flags,omitempty"`
 	UpperThresh  uint32        `nl:"type=5" json:"u_threshold"`
 	LowerThresh  uint32        `nl:"type=6" json:"l_threshold"`
 	ActiveConns  uint32        `nl:"type=7" json:"active_conns"`
 	InactConns   uint32        `nl:"type=8" json:"inact_conns"`
 	PersistConns uint32        `nl:"type=9" json:"persist_conns"`
+	AF           uint16        `nl:"type=11" json:"af"` // the address's family (0: the service's)
 	Stats        *Stats        `nl:"type=10,nested" json:"stats,omitempty"`
-	AF           uint16        `nl:"type=11,omitempty" json:"af"` // the address's family (0: the service's)
 	Stats64      *Stats64      `nl:"type=12,nested" json:"stats64,omitempty"`
-	TunType      TunnelType    `nl:"type=13,omitempty" json:"tun_type,omitempty"`
-	TunPort      uint16        `nl:"type=14,be,omitempty" json:"tun_port,omitempty"`
-	TunFlags     uint16        `nl:"type=15,omitempty" json:"tun_flags,omitempty"`
 }
 
 // Addr returns the destination's address; af is the service's family,
@@ -214,16 +224,20 @@ func (d *Destination) Addr(af uint16) netip.Addr {
 	return d.Address.As(af)
 }
 
-// Daemon is a connection-synchronisation daemon (IPVS_DAEMON_ATTR_*).
+// Daemon is a connection-synchronisation daemon (IPVS_DAEMON_ATTR_*). The
+// fields are in the order in which the kernel sends the attributes
+// (ip_vs_genl_fill_daemon); it sends one of the two groups.
 type Daemon struct {
-	State       uint32   `nl:"type=1" json:"state"`                 // StateMaster or StateBackup
-	McastIfn    string   `nl:"type=2,maxlen=15" json:"mcast_ifn"`   // multicast interface
-	SyncID      uint32   `nl:"type=3" json:"sync_id"`               //
-	SyncMaxLen  uint16   `nl:"type=4,omitempty" json:"sync_maxlen"` // UDP payload size
-	McastGroup  uint32   `nl:"type=5,be,omitempty" json:"-"`        // IPv4 group, see Group
-	McastGroup6 [16]byte `nl:"type=6,omitempty" json:"-"`           // IPv6 group
-	McastPort   uint16   `nl:"type=7,be,omitempty" json:"mcast_port"`
-	McastTTL    uint8    `nl:"type=8,omitempty" json:"mcast_ttl"`
+	State      uint32 `nl:"type=1" json:"state"`               // StateMaster or StateBackup
+	McastIfn   string `nl:"type=2,maxlen=15" json:"mcast_ifn"` // multicast interface
+	SyncID     uint32 `nl:"type=3" json:"sync_id"`             //
+	SyncMaxLen uint16 `nl:"type=4" json:"sync_maxlen"`         // UDP payload size
+	// McastPort is in host byte order on the wire, unlike the other
+	// ports of IPVS (the kernel uses nla_get_u16/nla_put_u16).
+	McastPort   uint16   `nl:"type=7" json:"mcast_port"`
+	McastTTL    uint8    `nl:"type=8" json:"mcast_ttl"`
+	McastGroup  uint32   `nl:"type=5,be,omitempty" json:"-"` // IPv4 group, see Group
+	McastGroup6 [16]byte `nl:"type=6,omitempty" json:"-"`    // IPv6 group
 }
 
 // Group returns the daemon's multicast group, if it has one.
