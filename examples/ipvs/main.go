@@ -14,6 +14,7 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -177,6 +178,9 @@ func list(ctx context.Context, w io.Writer, c *ipvs.Client, asJSON, stats bool) 
 	}
 	for _, e := range entries {
 		s := &e.Service
+		if s.FWMark != 0 && s.AF == unix.AF_INET6 {
+			e.Address += " IPv6" // as ipvsadm tells the families apart
+		}
 		if stats {
 			st := s.Stats64
 			if st == nil {
@@ -184,11 +188,7 @@ func list(ctx context.Context, w io.Writer, c *ipvs.Client, asJSON, stats bool) 
 			}
 			fmt.Fprintf(tw, "%s  %s\t%d\t%d\t%d\t%d\t%d\n", e.Protocol, e.Address, st.Conns, st.InPkts, st.OutPkts, st.InBytes, st.OutBytes)
 		} else {
-			flags := ""
-			if s.Flags.Flags&ipvs.SvcPersistent != 0 {
-				flags = " persistent " + strconv.Itoa(int(s.Timeout))
-			}
-			fmt.Fprintf(tw, "%s  %s %s%s\n", e.Protocol, e.Address, s.Scheduler, flags)
+			fmt.Fprintf(tw, "%s  %s %s%s\n", e.Protocol, e.Address, s.Scheduler, serviceFlags(s))
 		}
 		for _, d := range e.Destinations {
 			if stats {
@@ -203,6 +203,45 @@ func list(ctx context.Context, w io.Writer, c *ipvs.Client, asJSON, stats bool) 
 		}
 	}
 	return tw.Flush()
+}
+
+// serviceFlags is what ipvsadm -Ln prints after the scheduler: its flags,
+// persistence (timeout, granularity, engine) and one-packet scheduling.
+func serviceFlags(s *ipvs.Service) string {
+	var b strings.Builder
+	f := s.Flags.Flags
+	names := []string{"flag-1", "flag-2", "flag-3"}
+	if s.Scheduler == "sh" || s.Scheduler == "mh" {
+		names[0], names[1] = s.Scheduler+"-fallback", s.Scheduler+"-port"
+	}
+	var set []string
+	for i, bit := range []uint32{ipvs.SvcSched1, ipvs.SvcSched2, ipvs.SvcSched3} {
+		if f&bit != 0 {
+			set = append(set, names[i])
+		}
+	}
+	if len(set) > 0 {
+		fmt.Fprintf(&b, " (%s)", strings.Join(set, ","))
+	}
+	if f&ipvs.SvcPersistent != 0 {
+		fmt.Fprintf(&b, " persistent %d", s.Timeout)
+		switch {
+		case s.AF == unix.AF_INET && s.Netmask != ^uint32(0):
+			// The mask's bytes in memory order (network byte order).
+			var m [4]byte
+			binary.NativeEndian.PutUint32(m[:], s.Netmask)
+			fmt.Fprintf(&b, " mask %s", netip.AddrFrom4(m))
+		case s.AF == unix.AF_INET6 && s.Netmask != 128:
+			fmt.Fprintf(&b, " mask %d", s.Netmask)
+		}
+		if s.PEName != "" {
+			fmt.Fprintf(&b, " pe %s", s.PEName)
+		}
+	}
+	if f&ipvs.SvcOnePacket != 0 {
+		b.WriteString(" ops")
+	}
+	return b.String()
 }
 
 func protoName(s *ipvs.Service) string {
