@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/nlstruct/nlstruct/families/ipvs"
 	"github.com/nlstruct/nlstruct/internal/zoo"
 	"github.com/nlstruct/nlstruct/marshal"
 )
@@ -26,7 +27,10 @@ var updateSeeds = flag.Bool("update-seeds", false, "rewrite the seed files in te
 // fuzzTypes are the types FuzzUnmarshal decodes into, chosen by the first
 // input byte modulo len(fuzzTypes). Family packages append their types
 // here; never insert or reorder, or the corpus selects other types.
-var fuzzTypes = slices.Clone(zoo.All)
+var fuzzTypes = append(slices.Clone(zoo.All),
+	// families/ipvs: the reply types (its reply message is unexported).
+	&ipvs.Service{}, &ipvs.Destination{}, &ipvs.Daemon{}, &ipvs.Info{},
+)
 
 func typeIndex(v any) int {
 	t := reflect.TypeOf(v)

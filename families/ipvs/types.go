@@ -107,6 +107,10 @@ func (a Address) As(af uint16) netip.Addr {
 	return netip.AddrFrom16(a.b)
 }
 
+// Equal reports whether a and b hold the same 16 bytes, as == does (for
+// go-cmp, which cannot see the unexported bytes).
+func (a Address) Equal(b Address) bool { return a == b }
+
 // MarshalNetlink writes the 16-byte union.
 func (a *Address) MarshalNetlink(b []byte) ([]byte, error) { return append(b, a.b[:]...), nil }
 
