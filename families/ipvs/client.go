@@ -190,7 +190,8 @@ func (c *Client) DeleteDestination(ctx context.Context, s *Service, d *Destinati
 	return c.do(ctx, CmdDelDest, &request{Service: key(s), Dest: &destSpec{Address: d.Address, Port: d.Port, AF: d.AF}})
 }
 
-// Destinations lists the real servers of service s.
+// Destinations lists the real servers of service s. For a service that
+// does not exist the kernel lists none, without an error.
 func (c *Client) Destinations(ctx context.Context, s *Service) ([]Destination, error) {
 	var out []Destination
 	for m, err := range genl.Dump[message](ctx, c.c, Family, genl.Request{Command: CmdGetDest, Body: &request{Service: key(s)}}) {
