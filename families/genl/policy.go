@@ -26,14 +26,18 @@ type Mismatch struct {
 	// not declare: information (requests need not set every attribute),
 	// not a disagreement.
 	Undeclared bool
+	// Unvalidated marks an operation whose requests (of the kind checked)
+	// the kernel does not validate at all: information, not a
+	// disagreement.
+	Unvalidated bool
 }
 
-// Disagreements returns the mismatches that are not merely undeclared
-// attributes.
+// Disagreements returns the mismatches that are not merely information
+// (undeclared attributes, unvalidated operations).
 func Disagreements(ms []Mismatch) []Mismatch {
 	var out []Mismatch
 	for _, m := range ms {
-		if !m.Undeclared {
+		if !m.Undeclared && !m.Unvalidated {
 			out = append(out, m)
 		}
 	}
@@ -67,7 +71,15 @@ func (c *Conn) CheckPolicy(ctx context.Context, family string, cmd uint8, dump b
 	}
 	attrs, ok := pol.ForOp(op, dump)
 	if !ok {
-		return []Mismatch{{Field: typeName(desc.Type), Problem: fmt.Sprintf("the kernel has no %s policy for command %d of %q", doOrDump(dump), cmd, family)}}, nil
+		m := Mismatch{Field: typeName(desc.Type), Problem: fmt.Sprintf("the kernel has no %s policy for command %d of %q", doOrDump(dump), cmd, family)}
+		if _, known := pol.Ops[op]; known {
+			// The operation exists, but requests of this kind are not
+			// validated (GENL_DONT_VALIDATE_DUMP and the like): the
+			// kernel accepts any attributes, so nothing can disagree.
+			m.Unvalidated = true
+			m.Problem += ": it does not validate them"
+		}
+		return []Mismatch{m}, nil
 	}
 	pc := policyChecker{pol: pol, seen: map[visit]bool{}}
 	pc.compare(typeName(desc.Type), desc, attrs)
