@@ -16,6 +16,9 @@ echo "== go vet"
 go vet ./...
 (cd bench && go vet ./...)
 
+echo "== staticcheck"
+go run honnef.co/go/tools/cmd/staticcheck@latest ./...
+
 echo "== go test (race)"
 go test -race -count=1 ./...
 

@@ -232,16 +232,6 @@ func findService(svcs []ipvs.Service, s *ipvs.Service) *ipvs.Service {
 	return found
 }
 
-// findDest returns the destination of ds at address a.
-func findDest(ds []ipvs.Destination, af uint16, a netip.Addr) *ipvs.Destination {
-	for i := range ds {
-		if ds[i].Addr(af) == a {
-			return &ds[i]
-		}
-	}
-	return nil
-}
-
 // checkDests compares a service's destinations, in any order, with the
 // expected ones, ignoring counters.
 func checkDests(t *testing.T, s *ipvs.Service, got []ipvs.Destination, want ...ipvs.Destination) {
