@@ -1,9 +1,8 @@
 package netdev
 
 // The constants of this package come from the kernel's YAML spec
-// (Documentation/netlink/specs/netdev.yaml, here
-// /work/shared/ynl-specs/specs/netdev.yaml), not from <linux/netdev.h>,
-// which is not installed on the build machine. The names are those of the
+// (Documentation/netlink/specs/netdev.yaml), not from <linux/netdev.h>,
+// which Debian 12's linux-libc-dev does not install. The names are those of the
 // generated uapi header.
 
 // Family is the generic netlink family name (NETDEV_FAMILY_NAME).
