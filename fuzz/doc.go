@@ -1,19 +1,81 @@
 // Package fuzz holds the native Go fuzz targets of nlstruct. It has no
-// code of its own; the targets are in fuzz_test.go.
+// code of its own; the targets are in fuzz_test.go (and the family seeds
+// and checks in families_test.go).
 //
-// FuzzUnmarshal decodes arbitrary bytes into every type of the test zoo
-// (internal/zoo.All), the first input byte choosing the type (modulo the
-// number of types), and checks that decoding never panics and that, when
-// it succeeds, the value encodes and decode→encode→decode is a fixpoint:
-// the two decoded values are equal (cmp.Diff, with only the changes
-// doc.go documents) and so are their two encodings. It also checks that
-// the unknown-attribute policies agree with each other.
+// FuzzUnmarshal decodes arbitrary bytes into every fuzz type, the first
+// input byte choosing the type (modulo the number of types), and checks
+// that decoding never panics and that, when it succeeds, the value
+// encodes and decode→encode→decode is a fixpoint: the two decoded values
+// are equal (cmp.Diff, with only the changes marshal's doc.go documents)
+// and so are their two encodings. It also checks that the
+// unknown-attribute policies agree with each other.
 //
-// The seed corpus is the encoding of the hand-built zoo.Samples, added with
-// f.Add and checked in under testdata/fuzz/FuzzUnmarshal (go test fuzz v1
-// files). Regenerate the files after changing the zoo with
+// # Fuzz types
+//
+// The types (fuzzTypes) are, in this order, which must never change:
+// the test zoo (internal/zoo.All), then the family packages' types:
+//
+//   - families/ipvs: Service, Destination, Daemon, Info;
+//   - families/genl: Family, Op, MulticastGroup, OpPolicy, Header,
+//     socket.AttrPolicy, and genlPolicyReply, a copy of genl's unexported
+//     policyReply (one message of a policy dump);
+//   - families/ethtool: LinkInfo, LinkModes, LinkState, their requests
+//     LinkInfoRequest, LinkModesRequest, LinkStateRequest, and Header,
+//     StatsHeader, Bitset, BitsetBits, BitsetBit;
+//   - families/netdev: Device, DevGetRequest;
+//   - families/connector: ProcEvent, and the fixed layouts Header (cn_msg),
+//     ID, EventHeader, ProcInput, ProcOp and the union's members AckEvent,
+//     ForkEvent, ExecEvent, UIDEvent, GIDEvent, SIDEvent, PtraceEvent,
+//     CommEvent, CoredumpEvent, ExitEvent;
+//   - families/ipvs again: Stats, Stats64, Flags, Address, and
+//     ipvsMessage, a copy of ipvs's unexported reply message.
+//
+// A family type that the generic netlink families send after genlmsghdr
+// is fuzzed without it: its inputs are the attributes alone.
+//
+// TestFamilyTypesFuzzed keeps the list complete: it parses the family
+// packages for their exported struct types, which must all be listed in
+// familyStructs, and fails if one that marshal plans (marshal.Check) is
+// missing from fuzzTypes, unless notWire says it is not a wire format
+// (connector.OverrunError, ipvs.Timeouts). A new family type is appended
+// to fuzzTypes, never inserted: the corpus selects types by index.
+//
+// # Seeds
+//
+// The seed corpus is checked in under testdata/fuzz/FuzzUnmarshal (go test
+// fuzz v1 files named seed-<type>-<n>; family types are named with their
+// package, as in seed-ethtool.LinkModes-0, since the zoo has types of the
+// same names) and also added with f.Add. It has three sources:
+//
+//   - the encodings of the hand-built zoo.Samples;
+//   - kernel replies captured in families/*/testdata (fileSeeds): the
+//     ethtool, netdev and ipvs *.hex files (genlmsghdr stripped: each
+//     reply's attributes for its reply type; its genlmsghdr for
+//     genl.Header; its header or ifindex attribute alone as the body of the
+//     request for the same device; the nested Service, Destination and
+//     Daemon of the IPVS replies, their addresses, flags and counters; the
+//     bit sets of LinkModes), and the proc connector messages of
+//     families/connector/testdata/proc_events.json (nlmsghdr stripped: the
+//     ProcEvent, its cn_msg, event header and union member). The
+//     subscription requests ProcOp and ProcInput, which the kernel never
+//     sends, have hand-built seeds. These are read in file and line order
+//     and deduplicated, so they are the same on every run;
+//   - replies of the running kernel (liveSeeds, files seed-<type>-live-<n>):
+//     the controller's families dump (Family, Op, MulticastGroup), its
+//     policy dumps of nlctrl and ethtool (genlPolicyReply, AttrPolicy,
+//     OpPolicy; one per signature, as ethtool's dump has hundreds of
+//     messages that differ only in numbers), and ethtool's features of lo
+//     for verbose bit sets with bits (BitsetBit). They depend on the
+//     kernel, and are skipped where netlink is not available.
+//
+// TestSeedCorpus checks that every fuzz type has a seed file. Regenerate
+// the files after changing the zoo, a family's captures or the fuzz types
+// with
 //
 //	go test ./fuzz -run=TestSeedCorpus -update-seeds
+//
+// which rewrites the zoo and capture seeds, and the live ones where the
+// kernel answers (elsewhere it keeps the checked-in live files).
 //
 // Plain go test runs every seed as a regression test. To fuzz:
 //
@@ -21,10 +83,10 @@
 //
 // A crasher that the fuzzer finds is written to testdata/fuzz/FuzzUnmarshal
 // and from then on replayed by go test; report the marshal bug it shows
-// (the input and what went wrong) before checking it in.
-//
-// Later family packages (rtnetlink, genetlink, ...) add their message types
-// to the same targets by appending them to the list of types the first byte
-// selects from; append only, so that the existing corpus keeps selecting
-// the same types.
+// (the input and what went wrong) before checking it in. A reported
+// failure that the fuzzer would otherwise find again within seconds is
+// skipped by knownIssue, which matches only that failure and stops
+// matching once it is fixed. It holds one: a netdev.DevGetRequest decoded
+// from a payload without NETDEV_A_DEV_IFINDEX has Ifindex 0, which its
+// min=1 refuses to encode.
 package fuzz
