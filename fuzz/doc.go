@@ -83,10 +83,5 @@
 //
 // A crasher that the fuzzer finds is written to testdata/fuzz/FuzzUnmarshal
 // and from then on replayed by go test; report the marshal bug it shows
-// (the input and what went wrong) before checking it in. A reported
-// failure that the fuzzer would otherwise find again within seconds is
-// skipped by knownIssue, which matches only that failure and stops
-// matching once it is fixed. It holds one: a netdev.DevGetRequest decoded
-// from a payload without NETDEV_A_DEV_IFINDEX has Ifindex 0, which its
-// min=1 refuses to encode.
+// (the input and what went wrong) before checking it in.
 package fuzz

@@ -828,20 +828,3 @@ func TestFamilySeedsDecode(t *testing.T) {
 	}
 	t.Logf("%d seeds from families/*/testdata, %d live", len(fs), len(live))
 }
-
-// knownIssue returns a note naming a reported problem when the failure of
-// Marshal (err) on v, a value that Unmarshal accepted, is that problem,
-// and "" otherwise. Each case matches only the failure it names, so that
-// the fuzzer goes on finding others, and stops matching once the problem
-// is fixed (in marshal or in the family type).
-func knownIssue(v any, err error) string {
-	if r, ok := v.(*netdev.DevGetRequest); ok && r.Ifindex == 0 && errors.Is(err, marshal.ErrCheck) {
-		// Reported: decoding a payload without NETDEV_A_DEV_IFINDEX
-		// succeeds (marshal checks min= only on attributes that are
-		// present), leaving Ifindex 0, which the type's own min=1 then
-		// refuses to encode. Found by FuzzUnmarshal on the input
-		// "\xdd" (type 59, empty payload).
-		return "netdev.DevGetRequest: a missing ifindex decodes as 0, which min=1 refuses to encode"
-	}
-	return ""
-}

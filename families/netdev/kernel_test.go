@@ -205,7 +205,10 @@ func TestErrors(t *testing.T) {
 	if !strings.Contains(err.Error(), "DevGetRequest.Ifindex") {
 		t.Errorf("the error %q does not name DevGetRequest.Ifindex", err)
 	}
-	if _, err := nd.Device(ctx, 0); !errors.Is(err, marshal.ErrCheck) {
-		t.Errorf("Device(0): %v, want marshal.ErrCheck (the kernel's policy wants ifindex >= 1)", err)
+	// Ifindex 0 means unset: it is not sent, and the kernel reports the
+	// required attribute missing.
+	_, err = nd.Device(ctx, 0)
+	if !errors.As(err, &se) || !errors.Is(err, unix.EINVAL) || se.MissingType != netdev.AttrDevIfindex {
+		t.Errorf("Device(0): %v, want EINVAL with the missing attribute %d", err, netdev.AttrDevIfindex)
 	}
 }

@@ -75,8 +75,9 @@ const (
 // dumps send no body.
 type DevGetRequest struct {
 	// Ifindex is the device's ifindex (NETDEV_A_DEV_IFINDEX); the
-	// kernel's policy requires at least 1.
-	Ifindex uint32 `nl:"type=1,min=1"`
+	// kernel's policy requires at least 1. Zero means unset and is not
+	// sent (the kernel then reports the attribute missing).
+	Ifindex uint32 `nl:"type=1,omitempty,min=1"`
 }
 
 // Device is the reply to NETDEV_CMD_DEV_GET (the dev attribute set): a
