@@ -327,7 +327,7 @@ func (c *Conn) SyscallConn() (syscall.RawConn, error) {
 	if c.fdt == nil {
 		return nil, errors.New("netlink: no file descriptor (fake kernel)")
 	}
-	return c.fdt.rc, nil
+	return rawConn{c.fdt}, nil
 }
 
 // Request is one request to send.
