@@ -22,6 +22,15 @@ type Conn struct {
 
 	mu       sync.Mutex
 	families map[string]*Family
+	lookups  map[string]*lookup // lookups in flight, shared by concurrent callers
+}
+
+// lookup is one family lookup in flight; done is closed when f and err
+// are set.
+type lookup struct {
+	done chan struct{}
+	f    *Family
+	err  error
 }
 
 // Dial opens a NETLINK_GENERIC socket configured by cfg (which may be nil).
@@ -36,7 +45,7 @@ func Dial(cfg *socket.Config) (*Conn, error) {
 // NewConn makes a generic netlink Conn over an open NETLINK_GENERIC socket
 // (or a sockettest fake kernel).
 func NewConn(s *socket.Conn) *Conn {
-	return &Conn{sock: s, families: map[string]*Family{}}
+	return &Conn{sock: s, families: map[string]*Family{}, lookups: map[string]*lookup{}}
 }
 
 // Socket returns the underlying socket.
@@ -64,14 +73,33 @@ type Request struct {
 var ErrFamilyNotFound = errors.New("no such generic netlink family (is its module loaded?)")
 
 // Family returns the named family, from the cache or from the kernel.
+//
+// Concurrent callers asking for a family not yet cached share one request
+// to the kernel.
 func (c *Conn) Family(ctx context.Context, name string) (*Family, error) {
 	c.mu.Lock()
-	f := c.families[name]
-	c.mu.Unlock()
-	if f != nil {
+	if f := c.families[name]; f != nil {
+		c.mu.Unlock()
 		return f, nil
 	}
-	return c.resolve(ctx, name)
+	if l := c.lookups[name]; l != nil {
+		c.mu.Unlock()
+		select {
+		case <-l.done:
+			return l.f, l.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	l := &lookup{done: make(chan struct{})}
+	c.lookups[name] = l
+	c.mu.Unlock()
+	l.f, l.err = c.resolve(ctx, name)
+	c.mu.Lock()
+	delete(c.lookups, name)
+	c.mu.Unlock()
+	close(l.done)
+	return l.f, l.err
 }
 
 // resolve asks the kernel for the family and caches it.
@@ -229,7 +257,14 @@ func (c *Conn) withFamily(ctx context.Context, family string, fn func(f *Family)
 	if !errors.Is(err, unix.ENOENT) {
 		return err
 	}
-	nf, rerr := c.resolve(ctx, family)
+	// Forget the family unless another caller has already replaced it,
+	// and look it up again (concurrent callers share the lookup).
+	c.mu.Lock()
+	if cur := c.families[family]; cur != nil && cur.ID == f.ID {
+		delete(c.families, family)
+	}
+	c.mu.Unlock()
+	nf, rerr := c.Family(ctx, family)
 	if rerr != nil {
 		if errors.Is(rerr, ErrFamilyNotFound) {
 			return rerr
