@@ -206,7 +206,7 @@ func (f *field) appendMulti(b []byte, p pointer, st encState) ([]byte, error) {
 }
 
 func (f *field) appendArray(b []byte, p pointer, st encState) ([]byte, error) {
-	if p.bytesp() == nil || *p.bytesp() == nil {
+	if *p.bytesp() == nil {
 		return b, nil
 	}
 	n := p.sliceLen()

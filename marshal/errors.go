@@ -60,13 +60,13 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	e.settle()
+	path, attrs := e.fullPath()
 	var sb strings.Builder
 	sb.WriteString("marshal: ")
-	sb.WriteString(joinPath(e.Path))
-	if len(e.Attrs) > 0 {
+	sb.WriteString(joinPath(path))
+	if len(attrs) > 0 {
 		sb.WriteString(" (attr ")
-		for i, a := range e.Attrs {
+		for i, a := range attrs {
 			if i > 0 {
 				sb.WriteByte('/')
 			}
@@ -87,8 +87,19 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // FieldPath returns the path of Go fields as one dotted string.
 func (e *Error) FieldPath() string {
-	e.settle()
-	return joinPath(e.Path)
+	path, _ := e.fullPath()
+	return joinPath(path)
+}
+
+// fullPath returns Path and Attrs with any names still being gathered
+// (errors the package returns have none), without changing e.
+func (e *Error) fullPath() ([]string, []uint16) {
+	if len(e.rpath) == 0 && len(e.rattrs) == 0 {
+		return e.Path, e.Attrs
+	}
+	c := *e
+	c.settle()
+	return c.Path, c.Attrs
 }
 
 // joinPath joins field names with dots, and slice indexes ("[2]") to the

@@ -89,7 +89,7 @@ func (o Options) Append(b []byte, v any) ([]byte, error) {
 	switch {
 	case t == nil:
 		return b, fmt.Errorf("marshal: %w: want a struct or a non-nil pointer to one, got nil", ErrInvalid)
-	case t.Kind() == reflect.Pointer:
+	case t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct:
 		if p = pointerOfAny(v); p.isNil() {
 			return b, fmt.Errorf("marshal: %w: want a struct or a non-nil pointer to one, got a nil %T", ErrInvalid, v)
 		}
@@ -115,7 +115,7 @@ func (o Options) Append(b []byte, v any) ([]byte, error) {
 // Unmarshal is like the package-level Unmarshal, with these options.
 func (o Options) Unmarshal(b []byte, v any) error {
 	t := reflect.TypeOf(v)
-	if t == nil || t.Kind() != reflect.Pointer || pointerOfAny(v).isNil() {
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct || pointerOfAny(v).isNil() {
 		return fmt.Errorf("marshal: %w: want a non-nil pointer to a struct, got %T", ErrInvalid, v)
 	}
 	pl := planForPointer(t)

@@ -3,7 +3,6 @@ package marshal
 import (
 	"encoding/binary"
 	"fmt"
-	"math/bits"
 
 	"github.com/nlstruct/nlstruct/nlattr"
 )
@@ -138,7 +137,7 @@ func (pl *plan) appendOps(b []byte, p pointer, st encState) ([]byte, error) {
 				case opU32:
 					binary.NativeEndian.PutUint32(w[pos+4:], *fp.u32())
 				case opU32BE:
-					binary.NativeEndian.PutUint32(w[pos+4:], bits.ReverseBytes32(*fp.u32()))
+					binary.BigEndian.PutUint32(w[pos+4:], *fp.u32())
 				case opU64:
 					binary.NativeEndian.PutUint64(w[pos+4:], *fp.u64())
 				case opU64BE:

@@ -21,14 +21,13 @@ type plan struct {
 	fixed *fixedLayout // planFixed
 
 	// planMessage
-	headers   []*field // fixed layouts at the start of the payload
-	attrs     []*field // attribute fields in declaration order
-	ops       []encOp  // the attributes' encoder
-	byType    []*field // attribute type -> field
-	unknown   *field   // []nlattr.Attr collecting attributes with no field
-	body      *field   // sub-message taking the rest of the payload
-	nVariants int      // attribute fields holding sub-messages
-	hdrSize   int      // total size of the headers
+	headers []*field // fixed layouts at the start of the payload
+	attrs   []*field // attribute fields in declaration order
+	ops     []encOp  // the attributes' encoder
+	byType  []*field // attribute type -> field
+	unknown *field   // []nlattr.Attr collecting attributes with no field
+	body    *field   // sub-message taking the rest of the payload
+	hdrSize int      // total size of the headers
 
 	ptrEntry *ptrPlanEntry // this plan keyed by its pointer type, for lastPtrPlan
 	noPtrs   bool          // the type holds no Go pointers: zero it with clear
@@ -329,7 +328,6 @@ func (b *builder) compileMessage(p *plan) error {
 				if f.sel, err = resolveSelector(t, sf.Name, tg.selector, f.val.variants); err != nil {
 					return err
 				}
-				p.nVariants++
 			}
 			for _, g := range p.attrs {
 				if g.attrType == f.attrType {
@@ -603,20 +601,13 @@ func (b *builder) fixedOf(t reflect.Type, name string) (*fixedLayout, error) {
 		return child.fixed, nil
 	case reflect.Array, reflect.Bool, reflect.Uint8, reflect.Int8, reflect.Uint16, reflect.Int16,
 		reflect.Uint32, reflect.Int32, reflect.Uint64, reflect.Int64:
-		l := &fixedLayout{size: int(t.Size())}
-		if err := flatten(l, t, 0, name, false, false); err != nil {
-			return nil, err
-		}
-		if err := l.checkGaps(t, name); err != nil {
-			return nil, err
-		}
-		l.finish()
-		return l, nil
+		return b.fixedStruct(t, name)
 	}
 	return nil, &TagError{Field: name, Reason: t.String() + " is not a fixed layout (structs, arrays and sized integers are)"}
 }
 
-// fixedStruct compiles the fixed layout of a struct with no attributes.
+// fixedStruct compiles the fixed layout of t: a struct with no
+// attributes, an array or a sized integer.
 func (b *builder) fixedStruct(t reflect.Type, name string) (*fixedLayout, error) {
 	l := &fixedLayout{size: int(t.Size())}
 	if err := flatten(l, t, 0, name, false, false); err != nil {

@@ -50,8 +50,10 @@ type Config struct {
 	// ListenAllNSID sets NETLINK_LISTEN_ALL_NSID: receive notifications from
 	// every peer network namespace with an nsid.
 	ListenAllNSID bool
-	// PktInfo sets NETLINK_PKTINFO. (Dial always sets it, to learn each
-	// datagram's multicast group; the field is kept for completeness.)
+	// PktInfo sets NETLINK_PKTINFO.
+	//
+	// Deprecated: Dial always sets it, to learn each datagram's multicast
+	// group; the field has no effect.
 	PktInfo bool
 	// MulticastBacklog bounds the multicast and unsolicited messages
 	// queued for Receive (default 4096). When it is full the oldest are
@@ -356,7 +358,6 @@ func (c *Conn) nextSeq() uint32 {
 // waiter is a request waiting for its replies.
 type waiter struct {
 	seq    uint32
-	dump   bool
 	notify chan struct{} // signalled when queue or err changes
 	queue  []Message     // replies received by another goroutine (copies)
 	err    error
@@ -394,13 +395,17 @@ func (c *Conn) send(req *Request, flags uint16, wait bool) (*waiter, uint32, err
 	h := Header{Length: uint32(len(b)), Type: req.Type, Flags: req.Flags | flags, Seq: seq, PortID: c.pid}
 	h.put(b)
 	c.sendBuf = b
+	// Register before writing: the kernel answers during the write, and
+	// another goroutine may be reading already.
 	var w *waiter
 	if wait {
 		w = waiterPool.Get().(*waiter)
-		w.seq, w.dump = seq, flags&FlagDump == FlagDump
+		w.seq = seq
 		c.mu.Lock()
 		c.pending[seq] = w
 		c.mu.Unlock()
+	} else {
+		c.rememberSent(seq)
 	}
 	if err := c.t.Send(b); err != nil {
 		if w != nil {
@@ -432,17 +437,20 @@ func (c *Conn) release(w *waiter) {
 // kernel sends any, arrive through Receive (for the last 1024 Sends).
 func (c *Conn) Send(req Request) (uint32, error) {
 	_, seq, err := c.send(&req, FlagRequest, false)
-	if err == nil {
-		c.mu.Lock()
-		c.sent[seq] = struct{}{}
-		c.sentOrder = append(c.sentOrder, seq)
-		if len(c.sentOrder) > maxSent {
-			delete(c.sent, c.sentOrder[0])
-			c.sentOrder = c.sentOrder[1:]
-		}
-		c.mu.Unlock()
-	}
 	return seq, err
+}
+
+// rememberSent records the sequence number of a Send, so that its replies
+// go to Receive.
+func (c *Conn) rememberSent(seq uint32) {
+	c.mu.Lock()
+	c.sent[seq] = struct{}{}
+	c.sentOrder = append(c.sentOrder, seq)
+	if len(c.sentOrder) > maxSent {
+		delete(c.sent, c.sentOrder[0])
+		c.sentOrder = c.sentOrder[1:]
+	}
+	c.mu.Unlock()
 }
 
 // maxSent bounds the sequence numbers of Send requests remembered so
@@ -471,6 +479,9 @@ func (c *Conn) DoOne(ctx context.Context, req Request, fn func(m Message) error)
 // with single, it asks for none and ends at the first reply that is not
 // part of a multipart message (or at NLMSG_DONE or an error).
 func (c *Conn) do(ctx context.Context, req *Request, fn func(m Message) error, single bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	flags := FlagRequest | FlagAck
 	if single {
 		flags = FlagRequest
@@ -516,6 +527,10 @@ func (c *Conn) Dump(ctx context.Context, req Request) iter.Seq2[Message, error] 
 			return
 		}
 		defer func() { <-c.dumpTok }()
+		if err := ctx.Err(); err != nil {
+			yield(Message{}, err)
+			return
+		}
 		w, _, err := c.send(&req, FlagRequest|FlagDump, true)
 		if err != nil {
 			yield(Message{}, err)
@@ -683,8 +698,7 @@ func (c *Conn) await(ctx context.Context, w *waiter, rs *replyState, fn func(Mes
 			if inline {
 				self = rs
 			}
-			err := c.lead(ctx, w, self, fn)
-			c.readTok <- struct{}{}
+			err := c.leadAndRelease(ctx, w, self, fn)
 			if err != nil {
 				return err
 			}
@@ -698,6 +712,13 @@ func (c *Conn) await(ctx context.Context, w *waiter, rs *replyState, fn func(Mes
 			return ErrClosed
 		}
 	}
+}
+
+// leadAndRelease runs lead with the reader's role taken, and hands the
+// role back even if fn panics.
+func (c *Conn) leadAndRelease(ctx context.Context, w *waiter, self *replyState, fn func(Message) error) error {
+	defer func() { c.readTok <- struct{}{} }()
+	return c.lead(ctx, w, self, fn)
 }
 
 // lead reads datagrams as the leader until w (or, for w == nil, the
@@ -785,22 +806,28 @@ func (c *Conn) readDatagram(w *waiter, self *replyState, fn func(Message) error)
 	}
 	buf := c.rbuf[:n]
 	var perr error
-	for off := 0; off < len(buf); {
-		var m Message
-		if m, off, perr = nextMessage(buf, off); perr != nil {
+	off := 0
+	for off < len(buf) {
+		m, next, err := nextMessage(buf, off)
+		if err != nil {
+			perr = err
 			break
 		}
 		c.dispatch(m, group, self, fn)
+		off = next
 	}
 	if perr != nil {
 		c.drops.Add(1)
-		// Fail the request that the broken message claims, if any.
-		if len(buf) >= HeaderLen {
-			h := parseHeader(buf)
+		// Fail the request that the broken message claims, if its header
+		// is there to say which.
+		if len(buf)-off >= HeaderLen {
+			h := parseHeader(buf[off:])
 			c.mu.Lock()
 			if pw := c.pending[h.Seq]; pw != nil && h.PortID == c.pid {
 				if self != nil && self.seq == h.Seq {
-					self.done, self.err = true, perr
+					if !self.done {
+						self.done, self.err = true, perr
+					}
 				} else {
 					pw.err = perr
 					signal(pw.notify)
@@ -887,8 +914,7 @@ func (c *Conn) Receive(ctx context.Context) ([]Message, error) {
 		}
 		select {
 		case <-c.readTok:
-			err := c.lead(ctx, nil, nil, nil)
-			c.readTok <- struct{}{}
+			err := c.leadAndRelease(ctx, nil, nil, nil)
 			if err != nil {
 				return nil, err
 			}

@@ -48,7 +48,6 @@ type fdTransport struct {
 	inflight int        // calls using fd or efd
 	idle     *sync.Cond // signalled when inflight drops to 0
 
-	pfd [2]unix.PollFd // used by the one receive in progress
 }
 
 func newFDTransport(fd int) (*fdTransport, error) {
@@ -111,44 +110,58 @@ func (t *fdTransport) Recv(b []byte, peek bool) (int, uint32, uint32, error) {
 		if err != unix.EAGAIN && err != unix.EINTR {
 			return 0, 0, 0, os.NewSyscallError("recvmsg", err)
 		}
-		if err := t.wait(unix.POLLIN); err != nil {
+		if err := t.wait(unix.POLLIN, true); err != nil {
 			return 0, 0, 0, err
 		}
 	}
 }
 
-// wait blocks until the socket has the events, the deadline passes (for
-// reads) or Close is called.
-func (t *fdTransport) wait(events int16) error {
+// wait blocks until the socket has the events, Close is called or, for
+// the receive in progress (reader), the read deadline passes. Only the
+// reader (one at a time: the Conn serialises receives) drains the eventfd
+// that SetReadDeadline and Close write to; other waits (a blocked send, a
+// SyscallConn callback) poll the socket alone with a short timeout, so
+// they never take a wake-up meant for the reader, and notice Close within
+// it.
+func (t *fdTransport) wait(events int16, reader bool) error {
 	for {
 		if t.closed.Load() {
 			return os.ErrClosed
 		}
-		var ts *unix.Timespec
-		var tsv unix.Timespec
-		if dl := t.deadline.Load(); dl != 0 && events == unix.POLLIN {
-			left := dl - time.Now().UnixNano()
-			if left <= 0 {
-				return os.ErrDeadlineExceeded
+		var pfd [2]unix.PollFd
+		pfd[0] = unix.PollFd{Fd: int32(t.fd), Events: events}
+		n := 1
+		ts := &unix.Timespec{Nsec: int64(otherWaitPoll)}
+		if reader {
+			pfd[1] = unix.PollFd{Fd: int32(t.efd), Events: unix.POLLIN}
+			n = 2
+			ts = nil
+			if dl := t.deadline.Load(); dl != 0 {
+				left := dl - time.Now().UnixNano()
+				if left <= 0 {
+					return os.ErrDeadlineExceeded
+				}
+				tsv := unix.NsecToTimespec(left)
+				ts = &tsv
 			}
-			tsv = unix.NsecToTimespec(left)
-			ts = &tsv
 		}
-		t.pfd[0] = unix.PollFd{Fd: int32(t.fd), Events: events}
-		t.pfd[1] = unix.PollFd{Fd: int32(t.efd), Events: unix.POLLIN}
-		_, err := unix.Ppoll(t.pfd[:], ts, nil)
+		_, err := unix.Ppoll(pfd[:n], ts, nil)
 		if err != nil && err != unix.EINTR {
 			return os.NewSyscallError("ppoll", err)
 		}
-		if t.pfd[1].Revents != 0 {
+		if reader && pfd[1].Revents != 0 && !t.closed.Load() {
 			var buf [8]byte
 			unix.Read(t.efd, buf[:])
 		}
-		if t.pfd[0].Revents != 0 {
+		if pfd[0].Revents != 0 {
 			return nil
 		}
 	}
 }
+
+// otherWaitPoll bounds how long a wait other than the reader's polls the
+// socket before looking at Close again.
+const otherWaitPoll = 50 * time.Millisecond
 
 // Send is called with the Conn's send lock held.
 func (t *fdTransport) Send(b []byte) error {
@@ -164,7 +177,7 @@ func (t *fdTransport) Send(b []byte) error {
 		if err != unix.EAGAIN && err != unix.EINTR {
 			return os.NewSyscallError("write", err)
 		}
-		if err := t.wait(unix.POLLOUT); err != nil {
+		if err := t.wait(unix.POLLOUT, false); err != nil {
 			return err
 		}
 	}
@@ -224,7 +237,7 @@ func (r rawConn) loop(f func(fd uintptr) bool, events int16) error {
 	}
 	defer r.t.exit()
 	for !f(uintptr(r.t.fd)) {
-		if err := r.t.wait(events); err != nil {
+		if err := r.t.wait(events, false); err != nil {
 			return err
 		}
 	}

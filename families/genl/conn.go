@@ -86,6 +86,11 @@ func (c *Conn) Family(ctx context.Context, name string) (*Family, error) {
 		c.mu.Unlock()
 		select {
 		case <-l.done:
+			if l.err != nil && ctx.Err() == nil && (errors.Is(l.err, context.Canceled) || errors.Is(l.err, context.DeadlineExceeded)) {
+				// The shared lookup ran out of its caller's time, not
+				// ours: look again.
+				return c.Family(ctx, name)
+			}
 			return l.f, l.err
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -116,7 +121,6 @@ func (c *Conn) resolve(ctx context.Context, name string) (*Family, error) {
 		Body:   &familyRequest{Name: name},
 	}, &f)
 	if errors.Is(err, unix.ENOENT) {
-		c.forget(name)
 		return nil, fmt.Errorf("genl: %q: %w: %w", name, ErrFamilyNotFound, unix.ENOENT)
 	}
 	if err != nil {

@@ -251,13 +251,13 @@ func (pc *policyChecker) bounds(field string, a marshal.AttrDesc, kp socket.Attr
 			lo, hi = a.Size, a.Size
 		}
 		// For strings the kernel compares the length without the NUL
-		// that Marshal appends, as the tag's checks do.
-		extra := 0
-		if kp.MaxLength != nil && (hi < 0 || hi+extra > int(*kp.MaxLength)) {
-			pc.add(field, a.Type, "the tag allows %s, the kernel accepts at most %d bytes (add maxlen=%d)", lenText(hi), *kp.MaxLength, int(*kp.MaxLength)-extra)
+		// that Marshal appends, as the tag's checks do. An unset bound
+		// is -1.
+		if kp.MaxLength != nil && (hi < 0 || hi > int(*kp.MaxLength)) {
+			pc.add(field, a.Type, "the tag allows %s, the kernel accepts at most %d bytes (add maxlen=%d)", lenText(hi), *kp.MaxLength, *kp.MaxLength)
 		}
-		if kp.MinLength != nil && lo+extra < int(*kp.MinLength) && !(lo < 0 && *kp.MinLength <= uint32(extra)) {
-			pc.add(field, a.Type, "the tag allows %d bytes, the kernel wants at least %d (add minlen=%d)", max(lo, 0), *kp.MinLength, int(*kp.MinLength)-extra)
+		if kp.MinLength != nil && max(lo, 0) < int(*kp.MinLength) {
+			pc.add(field, a.Type, "the tag allows %d bytes, the kernel wants at least %d (add minlen=%d)", max(lo, 0), *kp.MinLength, *kp.MinLength)
 		}
 	}
 }
