@@ -3,6 +3,7 @@ package connector
 import (
 	"fmt"
 	"math/bits"
+	"reflect"
 	"strings"
 	"time"
 
@@ -387,37 +388,12 @@ func (e *ProcEvent) Involves(pid int32) bool {
 // decoder that produced e reuses it.
 func (e *ProcEvent) Clone() *ProcEvent {
 	c := *e
-	switch d := e.Data.(type) {
-	case *AckEvent:
-		v := *d
-		c.Data = &v
-	case *ForkEvent:
-		v := *d
-		c.Data = &v
-	case *ExecEvent:
-		v := *d
-		c.Data = &v
-	case *UIDEvent:
-		v := *d
-		c.Data = &v
-	case *GIDEvent:
-		v := *d
-		c.Data = &v
-	case *SIDEvent:
-		v := *d
-		c.Data = &v
-	case *PtraceEvent:
-		v := *d
-		c.Data = &v
-	case *CommEvent:
-		v := *d
-		c.Data = &v
-	case *CoredumpEvent:
-		v := *d
-		c.Data = &v
-	case *ExitEvent:
-		v := *d
-		c.Data = &v
+	// Every body is a pointer to a fixed-layout struct: copying the
+	// pointee is a deep copy, whatever the event type.
+	if v := reflect.ValueOf(e.Data); v.Kind() == reflect.Pointer && !v.IsNil() {
+		cp := reflect.New(v.Elem().Type())
+		cp.Elem().Set(v.Elem())
+		c.Data = cp.Interface().(EventData)
 	}
 	return &c
 }
