@@ -136,30 +136,6 @@ func (f *field) appendAttr(b []byte, base pointer, st encState) ([]byte, error) 
 				return binary.BigEndian.AppendUint64(b, x), nil
 			}
 			return binary.NativeEndian.AppendUint64(b, x), nil
-		case vkString:
-			s := *p.stringp()
-			if omit && s == "" {
-				return b, nil
-			}
-			n := nlattr.HeaderLen + len(s) + 1
-			if n > nlattr.MaxLen {
-				return b, fmt.Errorf("%w: %d bytes", ErrTooLarge, n)
-			}
-			b = appendHeader(b, f.hdr, n)
-			b = append(b, s...)
-			b = append(b, 0)
-			return padTo(b, n), nil
-		case vkFixed:
-			n := nlattr.HeaderLen + v.fixed.size
-			if n > nlattr.MaxLen {
-				return b, fmt.Errorf("%w: %d bytes", ErrTooLarge, n)
-			}
-			if omit && v.isZero(p) {
-				return b, nil
-			}
-			b = appendHeader(b, f.hdr, n)
-			b = v.fixed.append(b, p)
-			return padTo(b, n), nil
 		}
 	}
 	if v.kind == vkVariant {
