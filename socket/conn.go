@@ -750,8 +750,10 @@ func (c *Conn) lead(ctx context.Context, w *waiter, self *replyState, fn func(Me
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				// A cancellation of an earlier leader's context fired late.
-				c.t.SetReadDeadline(time.Time{})
+				// A cancellation of an earlier leader's context fired late
+				// and overwrote our deadline: put ours back.
+				d, _ := ctx.Deadline()
+				c.t.SetReadDeadline(d)
 				continue
 			}
 			return err
