@@ -38,16 +38,10 @@ func (pl *plan) decodePayload(b []byte, p pointer, st decState) error {
 		pl.fixed.decode(b, p)
 		return nil
 	}
-	off := 0
-	for _, f := range pl.headers {
-		n := f.val.fixed.size
-		if len(b)-off < n {
-			return inField(fmt.Errorf("%w: want %d bytes, got %d", ErrTruncated, n, len(b)-off), f.name, 0, false, off)
-		}
-		f.val.fixed.decode(b[off:off+n], p.add(f.offset))
-		off += n
+	off, err := pl.decodeHeaders(b, p)
+	if err != nil {
+		return err
 	}
-	off = min(nlattr.Align(off), len(b))
 	if f := pl.body; f != nil {
 		if err := f.decodeVariant(b[off:], p, st); err != nil {
 			return inField(err, f.name, 0, false, off)
@@ -55,6 +49,28 @@ func (pl *plan) decodePayload(b []byte, p pointer, st decState) error {
 		return nil
 	}
 	return pl.decodeAttrs(b[off:], p, st, off)
+}
+
+// decodeHeaders fills the headers of the message at p from the start of
+// b, and returns the offset of what follows them (attributes or a body).
+func (pl *plan) decodeHeaders(b []byte, p pointer) (int, error) {
+	off := 0
+	if len(b) >= pl.hdrSize {
+		for _, h := range pl.hdrs {
+			h.l.decode(b[off:], p.add(h.off))
+			off += h.l.size
+		}
+		return min(nlattr.Align(off), len(b)), nil
+	}
+	for _, f := range pl.headers {
+		n := f.val.fixed.size
+		if len(b)-off < n {
+			return 0, inField(fmt.Errorf("%w: want %d bytes, got %d", ErrTruncated, n, len(b)-off), f.name, 0, false, off)
+		}
+		f.val.fixed.decode(b[off:off+n], p.add(f.offset))
+		off += n
+	}
+	return min(nlattr.Align(off), len(b)), nil
 }
 
 // pending is a sub-message attribute seen before the attributes that

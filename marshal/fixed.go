@@ -1,6 +1,9 @@
 package marshal
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // fixedLayout is a C struct (or array) with no attributes: its wire bytes
 // are its Go memory, except that big-endian integers are byte-swapped on a
@@ -13,14 +16,38 @@ type fixedLayout struct {
 	pads  []leaf // _ fields
 	bools []int  // offsets of bools
 	plain bool   // wire bytes == memory: copy and done
+	// Decoding copies the first dataLen bytes and zeroes the rest:
+	// dataLen is size less any padding at the end. decPlain says that
+	// nothing else needs doing (no swaps, no bools, no other padding).
+	dataLen  int
+	decPlain bool
 }
 
 type leaf struct{ off, size int }
 
 var hostBigEndian = binary.NativeEndian.Uint16([]byte{0x12, 0x34}) == 0x1234
 
+// finish merges adjacent padding (an array of padding bytes is one leaf
+// per byte until here) and works out the shortcuts.
 func (l *fixedLayout) finish() {
+	slices.SortFunc(l.pads, func(a, b leaf) int { return a.off - b.off })
+	var pads []leaf
+	for _, pd := range l.pads {
+		if n := len(pads); n > 0 && pads[n-1].off+pads[n-1].size == pd.off {
+			pads[n-1].size += pd.size
+			continue
+		}
+		pads = append(pads, pd)
+	}
+	l.pads = pads
 	l.plain = len(l.swaps) == 0 && len(l.pads) == 0 && len(l.bools) == 0
+	l.dataLen = l.size
+	inner := len(l.pads)
+	if inner > 0 && l.pads[inner-1].off+l.pads[inner-1].size == l.size {
+		l.dataLen = l.pads[inner-1].off
+		inner--
+	}
+	l.decPlain = len(l.swaps) == 0 && inner == 0 && len(l.bools) == 0
 }
 
 func (l *fixedLayout) boolLeaves() []leaf {
@@ -45,9 +72,9 @@ func (l *fixedLayout) append(b []byte, p pointer) []byte {
 // bytes, or fewer when the field allows it (minlen=), the rest zeroed.
 func (l *fixedLayout) decode(data []byte, p pointer) {
 	m := p.mem(uintptr(l.size))
-	n := copy(m, data)
+	n := copy(m[:l.dataLen], data)
 	clear(m[n:])
-	if !l.plain {
+	if !l.decPlain {
 		l.fixup(m)
 	}
 }

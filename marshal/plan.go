@@ -21,16 +21,24 @@ type plan struct {
 	fixed *fixedLayout // planFixed
 
 	// planMessage
-	headers []*field // fixed layouts at the start of the payload
-	attrs   []*field // attribute fields in declaration order
-	ops     []encOp  // the attributes' encoder
-	byType  []*field // attribute type -> field
-	unknown *field   // []nlattr.Attr collecting attributes with no field
-	body    *field   // sub-message taking the rest of the payload
-	hdrSize int      // total size of the headers
+	headers []*field  // fixed layouts at the start of the payload
+	attrs   []*field  // attribute fields in declaration order
+	ops     []encOp   // the attributes' encoder
+	byType  []*field  // attribute type -> field
+	unknown *field    // []nlattr.Attr collecting attributes with no field
+	body    *field    // sub-message taking the rest of the payload
+	hdrSize int       // total size of the headers
+	hdrs    []hdrCopy // the headers, flat, for decodeHeaders
 
 	ptrEntry *ptrPlanEntry // this plan keyed by its pointer type, for lastPtrPlan
 	noPtrs   bool          // the type holds no Go pointers: zero it with clear
+}
+
+// hdrCopy is one header of a message: its offset in the struct and its
+// layout.
+type hdrCopy struct {
+	off uintptr
+	l   *fixedLayout
 }
 
 type planKind uint8
@@ -292,6 +300,7 @@ func (b *builder) compileMessage(p *plan) error {
 			f.form, f.val = formHeader, value{t: sf.Type, kind: vkFixed, fixed: l}
 			p.headers = append(p.headers, f)
 			p.hdrSize += l.size
+			p.hdrs = append(p.hdrs, hdrCopy{f.offset, l})
 		case tg.unknown:
 			if err := onlyOptions(sf.Name, &tg, "unknown"); err != nil {
 				return err

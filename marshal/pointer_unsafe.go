@@ -26,6 +26,9 @@ func pointerOf(v reflect.Value) pointer { return pointer{v.UnsafePointer()} }
 // pointer type: the interface's data word.
 func pointerOfAny(v any) pointer { return pointer{(*[2]unsafe.Pointer)(unsafe.Pointer(&v))[1]} }
 
+// pointerTo returns the address of *v.
+func pointerTo[T any](v *T) pointer { return pointer{unsafe.Pointer(v)} }
+
 // typeWord returns the address of the type descriptor behind t, for
 // hashing types without hashing interfaces.
 func typeWord(t reflect.Type) uintptr { return uintptr((*[2]unsafe.Pointer)(unsafe.Pointer(&t))[1]) }
@@ -88,3 +91,58 @@ func (p pointer) setIface(tab, data pointer) {
 
 // ifaceIsNil reports whether the interface at p is nil.
 func (p pointer) ifaceIsNil() bool { return (*[2]unsafe.Pointer)(p.p)[0] == nil }
+
+// copyOp copies n bytes from offset src of a message to offset dst of a
+// value.
+type copyOp struct {
+	dst    uintptr
+	src, n int
+}
+
+// copyRuns performs ops from b into the value at p. The caller has checked
+// that b holds every op's source bytes and that every destination lies
+// inside the value. Runs are copied a word at a time, in line: netlink
+// headers are a few bytes long, and calling memmove for each costs more
+// than the copy.
+func (p pointer) copyRuns(b []byte, ops []copyOp) {
+	for _, o := range ops {
+		p.copyOp(b, o)
+	}
+}
+
+// wordMove copies 8 bytes from offset src of a message to offset dst of a
+// value.
+type wordMove struct{ dst, src uint32 }
+
+// moveWord performs w from b into the value at p. The caller has checked
+// that b holds the source bytes and that the destination lies inside the
+// value.
+func (p pointer) moveWord(b []byte, w wordMove) {
+	*(*[8]byte)(unsafe.Add(p.p, w.dst)) = *(*[8]byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), w.src))
+}
+
+// copyOp performs one op of copyRuns.
+func (p pointer) copyOp(b []byte, o copyOp) {
+	copyWords(unsafe.Add(p.p, o.dst), unsafe.Add(unsafe.Pointer(unsafe.SliceData(b)), o.src), o.n)
+}
+
+// copyIn copies the first n bytes of b, which holds at least n, to the
+// value at p, which has room for them.
+func (p pointer) copyIn(b []byte, n int) {
+	copyWords(p.p, unsafe.Pointer(unsafe.SliceData(b)), n)
+}
+
+func copyWords(d, s unsafe.Pointer, n int) {
+	for ; n >= 8; n -= 8 {
+		*(*[8]byte)(d) = *(*[8]byte)(s)
+		d, s = unsafe.Add(d, 8), unsafe.Add(s, 8)
+	}
+	if n >= 4 {
+		*(*[4]byte)(d) = *(*[4]byte)(s)
+		d, s, n = unsafe.Add(d, 4), unsafe.Add(s, 4), n-4
+	}
+	for ; n > 0; n-- {
+		*(*byte)(d) = *(*byte)(s)
+		d, s = unsafe.Add(d, 1), unsafe.Add(s, 1)
+	}
+}

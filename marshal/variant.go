@@ -72,6 +72,10 @@ type variantCase struct {
 	val    value        // codec of t.Elem()
 	tab    pointer      // the type word of an interface value holding a t
 	noPtrs bool         // t.Elem() holds no Go pointers
+	index  int          // position in variantSet.cases
+	// fixed is set when the case is a plain fixed layout with no length
+	// option: decoding it is a length check and fixedLayout.decode.
+	fixed *fixedLayout
 }
 
 func (c *variantCase) keyString() string {
@@ -83,12 +87,17 @@ func (c *variantCase) keyString() string {
 
 // variantSet is the compiled registry of one interface type.
 type variantSet struct {
-	iface  reflect.Type
-	isStr  bool
-	small  []*variantCase // integer keys, when few: scanned instead of hashed
-	byStr  map[string]*variantCase
-	byNum  map[uint64]*variantCase
-	byType map[reflect.Type]*variantCase
+	iface reflect.Type
+	isStr bool
+	cases []*variantCase // in registration order; case i has index i
+	byStr map[string]*variantCase
+	byNum map[uint64]*variantCase
+	// numTab holds the integer-keyed cases in an open-addressed table of
+	// a power-of-two size, at least twice their number: slot
+	// hashNum(key)>>numShift, probing forward. It is what lookup uses.
+	numTab   []*variantCase
+	numShift uint
+	byType   map[reflect.Type]*variantCase
 }
 
 func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) {
@@ -99,6 +108,7 @@ func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) 
 	vs := &variantSet{iface: it, isStr: cases[0].isStr, byStr: map[string]*variantCase{}, byNum: map[uint64]*variantCase{}, byType: map[reflect.Type]*variantCase{}}
 	for i := range cases {
 		c := cases[i]
+		c.index = i
 		if c.isStr != vs.isStr {
 			return nil, &TagError{Field: name, Option: "selector", Reason: "the variants of " + it.String() + " mix string and integer keys"}
 		}
@@ -114,6 +124,9 @@ func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) 
 			return nil, err
 		}
 		c.val = v
+		if v.kind == vkFixed && !v.indirect && v.checks.minLen < 0 {
+			c.fixed = v.fixed
+		}
 		c.noPtrs = !hasPointers(et)
 		// The type word that an interface of type it holding a c.t
 		// carries, to recognise and build such values without reflect.
@@ -127,10 +140,22 @@ func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) 
 			vs.byNum[c.num] = cp
 		}
 		vs.byType[c.t] = cp
+		vs.cases = append(vs.cases, cp)
 	}
-	if !vs.isStr && len(vs.byNum) <= 16 {
-		for _, c := range vs.byNum {
-			vs.small = append(vs.small, c)
+	if !vs.isStr {
+		bits := uint(1)
+		for 1<<bits < 2*len(vs.byNum) {
+			bits++
+		}
+		vs.numTab = make([]*variantCase, 1<<bits)
+		vs.numShift = 64 - bits
+		mask := uint64(len(vs.numTab) - 1)
+		for _, c := range vs.cases {
+			i := hashNum(c.num) >> vs.numShift
+			for vs.numTab[i] != nil {
+				i = (i + 1) & mask
+			}
+			vs.numTab[i] = c
 		}
 	}
 	return vs, nil
@@ -188,16 +213,18 @@ func (s *selector) lookup(vs *variantSet, base pointer) *variantCase {
 		return vs.byStr[*p.stringp()]
 	}
 	key := readInt(p, s.kind)
-	if vs.small != nil {
-		for _, c := range vs.small {
-			if c.num == key {
-				return c
-			}
+	mask := uint64(len(vs.numTab) - 1)
+	for i := hashNum(key) >> vs.numShift; ; i = (i + 1) & mask {
+		c := vs.numTab[i]
+		if c == nil || c.num == key {
+			return c
 		}
-		return nil
 	}
-	return vs.byNum[key]
 }
+
+// hashNum spreads an integer key over 64 bits (Fibonacci hashing): the
+// top bits index variantSet.numTab.
+func hashNum(k uint64) uint64 { return k * 0x9E3779B97F4A7C15 }
 
 func (s *selector) keyString(base pointer) string {
 	p := base.add(s.off)

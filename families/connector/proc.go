@@ -2,7 +2,6 @@ package connector
 
 import (
 	"fmt"
-	"math/bits"
 	"reflect"
 	"strings"
 	"time"
@@ -442,38 +441,27 @@ func statusString(ws unix.WaitStatus) string {
 
 // ProcDecoder decodes proc connector messages into one reused ProcEvent,
 // allocating nothing once it has seen each event type: it keeps one value
-// of each body type and decodes over it (marshal.Options.ReuseVariants).
-// The zero value is ready to use; it is not safe for concurrent use.
+// of each body type and decodes over it (a marshal.Decoder with
+// ReuseVariants). The zero value is ready to use; it is not safe for
+// concurrent use.
 type ProcDecoder struct {
-	ev    ProcEvent
-	peek  procPeek
-	spare [33]EventData // by bits.Len32(what): 0 for the ack, k+1 for bit k
+	ev  ProcEvent
+	dec *marshal.Decoder[ProcEvent]
 }
-
-// procPeek is the start of a proc connector message, decoded first to
-// learn the event type, so that the right spare body can be handed to the
-// full decode.
-type procPeek struct {
-	Msg  Header
-	What What
-}
-
-var reuse = marshal.Options{ReuseVariants: true}
 
 // Decode decodes b, the payload of a netlink message (cn_msg and
 // proc_event), and returns the event. The event, and the body it points
 // to, are overwritten by the next Decode: Clone what you keep.
 func (d *ProcDecoder) Decode(b []byte) (*ProcEvent, error) {
-	if err := marshal.Unmarshal(b, &d.peek); err != nil {
-		return nil, err
+	if d.dec == nil {
+		dec, err := marshal.NewDecoder[ProcEvent](marshal.Options{ReuseVariants: true})
+		if err != nil {
+			return nil, err
+		}
+		d.dec = dec
 	}
-	slot := bits.Len32(uint32(d.peek.What))
-	d.ev.Data = d.spare[slot]
-	if err := reuse.Unmarshal(b, &d.ev); err != nil {
+	if err := d.dec.Decode(b, &d.ev); err != nil {
 		return nil, err
-	}
-	if d.ev.Data != nil {
-		d.spare[slot] = d.ev.Data
 	}
 	return &d.ev, nil
 }
