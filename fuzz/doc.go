@@ -10,6 +10,12 @@
 // and so are their two encodings. It also checks that the
 // unknown-attribute policies agree with each other.
 //
+// FuzzDecoder (decoder_test.go) checks marshal.Decoder against Unmarshal
+// on streams of messages that end in a body sub-message (the proc
+// connector's ProcEvent and two zoo types), where a Decoder with
+// ReuseVariants reuses kept bodies and takes its flat path; its seeds are
+// the captured proc events and the zoo samples, added with f.Add.
+//
 // # Fuzz types
 //
 // The types (fuzzTypes) are, in this order, which must never change:

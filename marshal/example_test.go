@@ -180,3 +180,73 @@ func ExampleError() {
 	// marshal: Service.Stats.Conns (attr 10/1) at offset 8: bad length: want 4 bytes, got 3
 	// Service.Stats.Conns [10 1] 8 true
 }
+
+// A tiny event stream: a header whose What field chooses the body, each
+// body a C struct.
+type EventHeader struct {
+	What uint32
+	CPU  uint32
+}
+
+type EventBody interface{ isEventBody() }
+
+type Started struct{ PID, Parent int32 }
+
+type Stopped struct {
+	PID  int32
+	Code uint32
+}
+
+func (*Started) isEventBody() {}
+func (*Stopped) isEventBody() {}
+
+type Event struct {
+	Header EventHeader `nl:"header"`
+	Body   EventBody   `nl:"selector=Header.What"`
+}
+
+func init() {
+	marshal.RegisterVariant[EventBody](uint32(1), (*Started)(nil))
+	marshal.RegisterVariant[EventBody](uint32(2), (*Stopped)(nil))
+}
+
+// A Decoder with ReuseVariants decodes a stream into one value and one
+// kept body of each type: once it has seen each type it allocates nothing.
+func ExampleDecoder() {
+	dec, err := marshal.NewDecoder[Event](marshal.Options{ReuseVariants: true})
+	if err != nil {
+		panic(err)
+	}
+	var stream [][]byte
+	for _, ev := range []*Event{
+		{EventHeader{What: 1}, &Started{PID: 42, Parent: 1}},
+		{EventHeader{What: 2, CPU: 3}, &Stopped{PID: 42, Code: 256}},
+		{EventHeader{What: 1}, &Started{PID: 43, Parent: 42}},
+	} {
+		b, err := marshal.Marshal(ev)
+		if err != nil {
+			panic(err)
+		}
+		stream = append(stream, b)
+	}
+
+	var ev Event
+	var firstStarted EventBody
+	for _, b := range stream {
+		if err := dec.Decode(b, &ev); err != nil {
+			panic(err)
+		}
+		fmt.Printf("cpu %d: %T %+v\n", ev.Header.CPU, ev.Body, ev.Body)
+		if _, ok := ev.Body.(*Started); ok && firstStarted == nil {
+			firstStarted = ev.Body
+		}
+	}
+	// The body belongs to the Decoder: the later Started event was decoded
+	// into the same value.
+	fmt.Println(firstStarted == ev.Body)
+	// Output:
+	// cpu 0: *marshal_test.Started &{PID:42 Parent:1}
+	// cpu 3: *marshal_test.Stopped &{PID:42 Code:256}
+	// cpu 0: *marshal_test.Started &{PID:43 Parent:42}
+	// true
+}

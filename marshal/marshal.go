@@ -53,7 +53,9 @@ type Options struct {
 	// message selects the same type: it is zeroed and decoded over instead
 	// of allocating a new one. A loop decoding a stream of messages into
 	// one value then allocates nothing once it has seen each type. Do not
-	// keep the old pointer: its contents change.
+	// keep the old pointer: its contents change. A Decoder made with this
+	// option keeps one value of every type instead, so it allocates
+	// nothing even when the types alternate.
 	ReuseVariants bool
 }
 

@@ -667,3 +667,44 @@ func TestTypeWord(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyAccessors checks the byte-moving accessors of the flat decode
+// path (moveWord, copyOp, copyIn, pointerTo) against the copy builtin:
+// every length, source offset and destination offset within a buffer, so
+// that checkptr (-race) also sees every edge.
+func TestCopyAccessors(t *testing.T) {
+	src := make([]byte, 40)
+	for i := range src {
+		src[i] = byte(i*7 + 1)
+	}
+	type buf [48]byte
+	for dst := 0; dst <= 8; dst++ {
+		for from := 0; from <= 8; from++ {
+			for n := 0; n <= 32; n++ {
+				var got, want buf
+				copy(want[dst:dst+n], src[from:from+n])
+				pointerTo(&got).copyOp(src, copyOp{dst: uintptr(dst), src: from, n: n})
+				if got != want {
+					t.Fatalf("copyOp(dst %d, src %d, n %d): % x, want % x", dst, from, n, got, want)
+				}
+				got = buf{}
+				pointerTo(&got).add(uintptr(dst)).copyIn(src[from:], n)
+				if got != want {
+					t.Fatalf("copyIn(dst %d, src %d, n %d): % x, want % x", dst, from, n, got, want)
+				}
+			}
+			var got, want buf
+			copy(want[dst:dst+8], src[from:from+8])
+			pointerTo(&got).moveWord(src, wordMove{dst: uint32(dst), src: uint32(from)})
+			if got != want {
+				t.Fatalf("moveWord(dst %d, src %d): % x, want % x", dst, from, got, want)
+			}
+		}
+	}
+	// The exact end of the source slice and of the destination value.
+	var v [8]byte
+	pointerTo(&v).moveWord(src[32:], wordMove{})
+	if !bytes.Equal(v[:], src[32:40]) {
+		t.Errorf("moveWord at the ends: % x, want % x", v, src[32:40])
+	}
+}
