@@ -307,6 +307,9 @@ func (f *field) decodeVariant(data []byte, base pointer, st decState) error {
 	} else {
 		np = newValue(c.val.t)
 	}
+	// The kept body is the top-level message's: a body nested inside
+	// this one must not be decoded over it.
+	st.spareTab, st.spare = pointer{}, pointer{}
 	if err := c.val.decodeValue(data, np, st); err != nil {
 		return err
 	}

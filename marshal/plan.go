@@ -465,6 +465,9 @@ func (b *builder) compileValue(name string, t reflect.Type, tg *tag) (value, err
 	case t == addrType:
 		v.kind = vkAddr
 	case t.Kind() == reflect.Interface:
+		if v.indirect {
+			return bad("selector", "a sub-message field must be an interface, not a pointer to one")
+		}
 		if tg.selector == "" {
 			return bad("", "interface fields need selector= naming the sibling field that chooses their type")
 		}

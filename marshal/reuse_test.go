@@ -73,3 +73,78 @@ func TestReuseVariants(t *testing.T) {
 		t.Error("without ReuseVariants the value was reused")
 	}
 }
+
+// RegisterVariant takes a pointer to a value: a pointer to a pointer or to
+// an interface would make decoding allocate the wrong type.
+func TestRegisterVariantRejectsIndirectExamples(t *testing.T) {
+	type rvIface interface{}
+	type rvX struct{ A uint32 }
+	for name, register := range map[string]func(){
+		"**T":  func() { marshal.RegisterVariant[rvIface](uint32(1), (**rvX)(nil)) },
+		"*any": func() { marshal.RegisterVariant[rvIface](uint32(2), (*any)(nil)) },
+		"T":    func() { marshal.RegisterVariant[rvIface](uint32(3), rvX{}) },
+		"nil":  func() { marshal.RegisterVariant[rvIface](uint32(4), nil) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("RegisterVariant with a %s example did not panic", name)
+				}
+			}()
+			register()
+		}()
+	}
+}
+
+// A body nested in a body: with ReuseVariants, only the top-level body
+// is decoded over the value it held; the inner one is a new value, never
+// the outer one.
+type ruNestHdr struct{ What uint32 }
+
+type ruNestBody interface{ ruNest() }
+
+type ruNestOuter struct {
+	Hdr  ruNestHdr  `nl:"header"`
+	Body ruNestBody `nl:"selector=Hdr.What"`
+}
+
+func (*ruNestOuter) ruNest() {}
+
+type ruNestLeaf struct{ X uint32 }
+
+func (*ruNestLeaf) ruNest() {}
+
+func init() {
+	marshal.RegisterVariant[ruNestBody](uint32(1), (*ruNestOuter)(nil))
+	marshal.RegisterVariant[ruNestBody](uint32(2), (*ruNestLeaf)(nil))
+}
+
+func TestReuseVariantsNestedBody(t *testing.T) {
+	in := &ruNestOuter{Hdr: ruNestHdr{1}, Body: &ruNestOuter{Hdr: ruNestHdr{1}, Body: &ruNestOuter{Hdr: ruNestHdr{2}, Body: &ruNestLeaf{X: 9}}}}
+	b, err := marshal.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := marshal.Options{ReuseVariants: true}
+	var v ruNestOuter
+	for i := range 3 {
+		if err := opts.Unmarshal(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(in, &v); diff != "" {
+			t.Fatalf("decode %d (-want +got):\n%s", i, diff)
+		}
+	}
+	dec, err := marshal.NewDecoder[ruNestOuter](opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if err := dec.Decode(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(in, &v); diff != "" {
+			t.Fatalf("Decoder, decode %d (-want +got):\n%s", i, diff)
+		}
+	}
+}

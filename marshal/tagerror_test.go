@@ -315,6 +315,14 @@ func TestTagErrors(t *testing.T) {
 		K string     `nl:"type=1"`
 		D teBadIface `nl:"type=2,selector=K"`
 	}
+	type BodyPointerToIface struct {
+		H Hdr         `nl:"header"`
+		D *teIntIface `nl:"selector=H.A"`
+	}
+	type AttrPointerToIface struct {
+		K string      `nl:"type=1"`
+		D *teStrIface `nl:"type=2,selector=K"`
+	}
 
 	type Untagged struct {
 		A uint32 `nl:"type=1"`
@@ -444,6 +452,8 @@ func TestTagErrors(t *testing.T) {
 		{name: "body with attributes", typ: reflect.TypeFor[BodyWithAttrs](), field: "D", option: "selector", contains: []string{"rest of the payload"}},
 		{name: "multi of sub-messages", typ: reflect.TypeFor[MultiOfVariants](), field: "D", option: "multi", contains: []string{"not supported"}},
 		{name: "variant with a tag mistake", typ: reflect.TypeFor[BadVariant](), option: "be", contains: []string{"teVarBad", "Bad"}},
+		{name: "body of pointer-to-interface type", typ: reflect.TypeFor[BodyPointerToIface](), field: "D", option: "selector", contains: []string{"not a pointer"}},
+		{name: "sub-message of pointer-to-interface type", typ: reflect.TypeFor[AttrPointerToIface](), field: "D", option: "selector", contains: []string{"not a pointer"}},
 
 		{name: "exported field without tag", typ: reflect.TypeFor[Untagged](), field: "B", option: "", contains: []string{"has no nl tag", `nl:"-"`}},
 		{name: "unexported field with tag", typ: reflect.TypeFor[UnexportedTagged](), field: "b", option: "", contains: []string{"unexported"}},

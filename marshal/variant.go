@@ -32,8 +32,8 @@ func RegisterVariant[I any](key any, example I) {
 		panic("marshal.RegisterVariant: " + it.String() + " is not an interface type")
 	}
 	et := reflect.TypeOf(example)
-	if et == nil || et.Kind() != reflect.Pointer {
-		panic(fmt.Sprintf("marshal.RegisterVariant[%s]: the example must be a pointer, such as (*T)(nil), not %v", it, et))
+	if et == nil || et.Kind() != reflect.Pointer || et.Elem().Kind() == reflect.Pointer || et.Elem().Kind() == reflect.Interface {
+		panic(fmt.Sprintf("marshal.RegisterVariant[%s]: the example must be a pointer to a value, such as (*T)(nil), not %v", it, et))
 	}
 	c := variantCase{t: et}
 	switch k := reflect.ValueOf(key); k.Kind() {
