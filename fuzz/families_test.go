@@ -28,6 +28,7 @@ import (
 	"github.com/nlstruct/nlstruct/families/genl"
 	"github.com/nlstruct/nlstruct/families/ipvs"
 	"github.com/nlstruct/nlstruct/families/netdev"
+	"github.com/nlstruct/nlstruct/families/rt"
 	"github.com/nlstruct/nlstruct/internal/zoo"
 	"github.com/nlstruct/nlstruct/marshal"
 	"github.com/nlstruct/nlstruct/nlattr"
@@ -695,6 +696,8 @@ var familyStructs = []reflect.Type{
 	typeFor[ipvs.Client](), typeFor[ipvs.Address](), typeFor[ipvs.Flags](), typeFor[ipvs.Stats](),
 	typeFor[ipvs.Stats64](), typeFor[ipvs.Service](), typeFor[ipvs.Destination](), typeFor[ipvs.Daemon](),
 	typeFor[ipvs.Timeouts](), typeFor[ipvs.Info](),
+	// families/rt
+	typeFor[rt.Conn](),
 }
 
 // notWire are the family types that marshal happens to plan (as fixed
