@@ -22,11 +22,13 @@ type decState struct {
 
 func (st decState) deeper() (decState, error) {
 	if st.depth >= st.maxDepth {
-		return st, fmt.Errorf("%w: more than %d levels", ErrTooDeep, st.maxDepth)
+		return st, errTooDeep(st.maxDepth)
 	}
 	st.depth++
 	return st, nil
 }
+
+func errTooDeep(max int) error { return fmt.Errorf("%w: more than %d levels", ErrTooDeep, max) }
 
 // decodePayload fills the struct at p from b: a fixed layout, or a
 // message's headers followed by attributes or a body.
@@ -94,7 +96,7 @@ func (pl *plan) decodeAttrs(b []byte, base pointer, st decState, off0 int) error
 			continue
 		}
 		if f.dop != 0 {
-			if err := decodeFast(f, it.Data(), base.add(f.offset)); err != nil {
+			if err := decodeFast(f, it.Data(), base.add(f.offset), st); err != nil {
 				return inField(err, f.name, f.attrType, true, off0+it.Offset()+nlattr.HeaderLen)
 			}
 			continue
