@@ -38,6 +38,10 @@
 //	              attribute gets NLA_F_NESTED. Decoding accepts it with or
 //	              without the flag. On an interface or Marshaler field it
 //	              just sets the flag.
+//	noflag        with nested (or on an attribute set): write the nest
+//	              without NLA_F_NESTED, as the kernel itself writes some
+//	              old nests (IFLA_LINKINFO, RTA_METRICS), so that encoding
+//	              a kernel message gives back its bytes
 //	be            integer in big-endian (network) byte order
 //	netbyteorder  be, and NLA_F_NET_BYTEORDER set on the attribute
 //	flag          bool as NLA_FLAG: present means true, no payload

@@ -257,7 +257,11 @@ func (f *field) appendVariant(b []byte, base pointer, st encState, withHeader bo
 		return c.val.appendValue(b, dp, st)
 	}
 	start := len(b)
-	b = appendHeader(b, f.hdr|c.val.flags(&tag{}), 0)
+	hdr := f.hdr
+	if !f.noFlag {
+		hdr |= c.val.flags(&tag{})
+	}
+	b = appendHeader(b, hdr, 0)
 	b, err := c.val.appendValue(b, dp, st)
 	if err != nil {
 		return b[:start], err

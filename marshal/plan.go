@@ -75,6 +75,7 @@ type field struct {
 	attrType  uint16
 	hdr       uint16 // nla_type as written: attrType with flag bits
 	omitempty bool
+	noFlag    bool // noflag: the attribute never carries NLA_F_NESTED
 	val       value        // the value; for multi and array, one element
 	slice     reflect.Type // multi, array: the slice type
 	count     checks       // multi, array: checks on the number of elements
@@ -413,7 +414,10 @@ func (b *builder) compileAttrField(f *field, sf reflect.StructField, tg *tag) er
 		f.hdr = f.attrType | f.val.flags(tg)
 		if tg.array {
 			f.form = formArray
-			f.hdr = f.attrType | nlattr.FlagNested
+			f.hdr = f.attrType
+			if !tg.noFlag {
+				f.hdr |= nlattr.FlagNested
+			}
 		}
 		if tg.omitempty {
 			return &TagError{Field: name, Option: "omitempty", Reason: "has no effect on " + opt + " (nil slices are always omitted)"}
@@ -425,13 +429,14 @@ func (b *builder) compileAttrField(f *field, sf reflect.StructField, tg *tag) er
 		return err
 	}
 	f.hdr = f.attrType | f.val.flags(tg)
+	f.noFlag = tg.noFlag
 	return nil
 }
 
 // flags returns the NLA flag bits an attribute holding v carries.
 func (v *value) flags(tg *tag) uint16 {
 	var fl uint16
-	if v.kind == vkNested || v.kind == vkMap || (tg.nested && (v.kind == vkCustom || v.kind == vkVariant)) {
+	if (v.kind == vkNested || v.kind == vkMap || (tg.nested && (v.kind == vkCustom || v.kind == vkVariant))) && !tg.noFlag {
 		fl |= nlattr.FlagNested
 	}
 	if tg.netOrder {
@@ -574,6 +579,9 @@ func (b *builder) compileValue(name string, t reflect.Type, tg *tag) (value, err
 	}
 	if tg.nested && v.kind != vkNested && v.kind != vkCustom && v.kind != vkVariant && v.kind != vkMap {
 		return bad("nested", t.String()+" is not an attribute set")
+	}
+	if tg.noFlag && v.kind != vkNested && v.kind != vkMap && !(tg.nested && (v.kind == vkCustom || v.kind == vkVariant)) {
+		return bad("noflag", "applies only to nested attribute sets")
 	}
 	if tg.selector != "" && v.kind != vkVariant {
 		return bad("selector", "applies only to interface fields")

@@ -15,6 +15,7 @@ type tag struct {
 	hasType   bool
 	attrType  uint16
 	nested    bool
+	noFlag    bool // noflag: a nest written without NLA_F_NESTED
 	be        bool
 	netOrder  bool
 	flag      bool
@@ -89,6 +90,8 @@ func parseTag(field, s string, ok bool) (tag, error) {
 			t.hasType, t.attrType = true, uint16(n)
 		case "nested":
 			err, t.nested = noVal(), true
+		case "noflag":
+			err, t.noFlag = noVal(), true
 		case "be":
 			err, t.be = noVal(), true
 		case "netbyteorder":
