@@ -220,7 +220,7 @@ func alone(a nlattr.Attr) []byte {
 // same on every run.
 func fileSeeds() ([]seed, error) {
 	s := newSeedSet("", true)
-	for _, add := range []func(*seedSet) error{ethtoolSeeds, netdevSeeds, ipvsSeeds, connectorSeeds} {
+	for _, add := range []func(*seedSet) error{ethtoolSeeds, netdevSeeds, ipvsSeeds, connectorSeeds, rtSeeds} {
 		if err := add(s); err != nil {
 			return nil, err
 		}
@@ -697,7 +697,11 @@ var familyStructs = []reflect.Type{
 	typeFor[ipvs.Stats64](), typeFor[ipvs.Service](), typeFor[ipvs.Destination](), typeFor[ipvs.Daemon](),
 	typeFor[ipvs.Timeouts](), typeFor[ipvs.Info](),
 	// families/rt
-	typeFor[rt.Conn](),
+	typeFor[rt.Conn](), typeFor[rt.Via](),
+	typeFor[rt.IfAddrMsg](), typeFor[rt.AddrCacheInfo](), typeFor[rt.Address](),
+	typeFor[rt.RtMsg](), typeFor[rt.RouteCacheInfo](), typeFor[rt.RouteMetrics](), typeFor[rt.Route](),
+	typeFor[rt.NdMsg](), typeFor[rt.NdaCacheInfo](), typeFor[rt.Neighbour](),
+	typeFor[rt.FibRuleHdr](), typeFor[rt.FibRuleUIDRange](), typeFor[rt.FibRulePortRange](), typeFor[rt.Rule](),
 }
 
 // notWire are the family types that marshal happens to plan (as fixed

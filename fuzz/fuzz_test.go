@@ -22,6 +22,7 @@ import (
 	"github.com/nlstruct/nlstruct/families/genl"
 	"github.com/nlstruct/nlstruct/families/ipvs"
 	"github.com/nlstruct/nlstruct/families/netdev"
+	"github.com/nlstruct/nlstruct/families/rt"
 	"github.com/nlstruct/nlstruct/internal/zoo"
 	"github.com/nlstruct/nlstruct/marshal"
 	"github.com/nlstruct/nlstruct/socket"
@@ -56,6 +57,11 @@ var fuzzTypes = append(slices.Clone(zoo.All),
 	// families/ipvs: the parts of services and destinations, and a copy of
 	// the unexported reply message (ipvsMessage).
 	&ipvs.Stats{}, &ipvs.Stats64{}, &ipvs.Flags{}, &ipvs.Address{}, &ipvsMessage{},
+	// families/rt: addresses, routes, neighbours, rules and their parts.
+	&rt.Address{}, &rt.IfAddrMsg{}, &rt.AddrCacheInfo{},
+	&rt.Route{}, &rt.RtMsg{}, &rt.RouteCacheInfo{}, &rt.RouteMetrics{},
+	&rt.Neighbour{}, &rt.NdMsg{}, &rt.NdaCacheInfo{},
+	&rt.Rule{}, &rt.FibRuleHdr{}, &rt.FibRuleUIDRange{}, &rt.FibRulePortRange{},
 )
 
 // typeIndexOf returns the index of t, a pointer type, in fuzzTypes.
