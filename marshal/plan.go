@@ -75,7 +75,7 @@ type field struct {
 	attrType  uint16
 	hdr       uint16 // nla_type as written: attrType with flag bits
 	omitempty bool
-	noFlag    bool // noflag: the attribute never carries NLA_F_NESTED
+	noFlag    bool         // noflag: the attribute never carries NLA_F_NESTED
 	val       value        // the value; for multi and array, one element
 	slice     reflect.Type // multi, array: the slice type
 	count     checks       // multi, array: checks on the number of elements
