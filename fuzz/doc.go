@@ -34,7 +34,14 @@
 //     ForkEvent, ExecEvent, UIDEvent, GIDEvent, SIDEvent, PtraceEvent,
 //     CommEvent, CoredumpEvent, ExitEvent;
 //   - families/ipvs again: Stats, Stats64, Flags, Address, and
-//     ipvsMessage, a copy of ipvs's unexported reply message.
+//     ipvsMessage, a copy of ipvs's unexported reply message;
+//   - families/rt: Address, IfAddrMsg, AddrCacheInfo, Route, RtMsg,
+//     RouteCacheInfo, RouteMetrics, Neighbour, NdMsg, NdaCacheInfo, Rule,
+//     FibRuleHdr, FibRuleUIDRange, FibRulePortRange; then Link, IfInfoMsg,
+//     LinkProps, LinkStats64, LinkStats, LinkIfMap, LinkInfo and the data
+//     of each link kind (VethData, VlanData, VlanFlags, VlanQoS,
+//     VlanQoSMapping, BridgeData, BridgeID, BridgePortData, MacvlanData,
+//     VxlanData, VxlanPortRange, BondData, BondSlaveData).
 //
 // A family type that the generic netlink families send after genlmsghdr
 // is fuzzed without it: its inputs are the attributes alone.
@@ -62,9 +69,12 @@
 //     Daemon of the IPVS replies, their addresses, flags and counters; the
 //     bit sets of LinkModes), and the proc connector messages of
 //     families/connector/testdata/proc_events.json (nlmsghdr stripped: the
-//     ProcEvent, its cn_msg, event header and union member). The
-//     subscription requests ProcOp and ProcInput, which the kernel never
-//     sends, have hand-built seeds. These are read in file and line order
+//     ProcEvent, its cn_msg, event header and union member), and the
+//     rtnetlink dumps of families/rt/testdata (each message as its type,
+//     and every part of it that is a fuzz type: headers, cache infos,
+//     metrics, link info and kind data). The subscription requests ProcOp
+//     and ProcInput, which the kernel never sends, and the link kinds no
+//     capture holds (veth, vlan and bond data), have hand-built seeds. These are read in file and line order
 //     and deduplicated, so they are the same on every run;
 //   - replies of the running kernel (liveSeeds, files seed-<type>-live-<n>):
 //     the controller's families dump (Family, Op, MulticastGroup), its

@@ -220,7 +220,7 @@ func alone(a nlattr.Attr) []byte {
 // same on every run.
 func fileSeeds() ([]seed, error) {
 	s := newSeedSet("", true)
-	for _, add := range []func(*seedSet) error{ethtoolSeeds, netdevSeeds, ipvsSeeds, connectorSeeds, rtSeeds} {
+	for _, add := range []func(*seedSet) error{ethtoolSeeds, netdevSeeds, ipvsSeeds, connectorSeeds, rtSeeds, rtBuiltSeeds} {
 		if err := add(s); err != nil {
 			return nil, err
 		}
@@ -702,6 +702,12 @@ var familyStructs = []reflect.Type{
 	typeFor[rt.RtMsg](), typeFor[rt.RouteCacheInfo](), typeFor[rt.RouteMetrics](), typeFor[rt.Route](),
 	typeFor[rt.NdMsg](), typeFor[rt.NdaCacheInfo](), typeFor[rt.Neighbour](),
 	typeFor[rt.FibRuleHdr](), typeFor[rt.FibRuleUIDRange](), typeFor[rt.FibRulePortRange](), typeFor[rt.Rule](),
+	typeFor[rt.IfInfoMsg](), typeFor[rt.Link](), typeFor[rt.LinkProps](), typeFor[rt.LinkStats64](),
+	typeFor[rt.LinkStats](), typeFor[rt.LinkIfMap](), typeFor[rt.LinkInfo](), typeFor[rt.VethData](),
+	typeFor[rt.VlanData](), typeFor[rt.VlanFlags](), typeFor[rt.VlanQoS](), typeFor[rt.VlanQoSMapping](),
+	typeFor[rt.BridgeData](), typeFor[rt.BridgeID](), typeFor[rt.BridgePortData](), typeFor[rt.MacvlanData](),
+	typeFor[rt.VxlanData](), typeFor[rt.VxlanPortRange](), typeFor[rt.BondData](), typeFor[rt.BondSlaveData](),
+	typeFor[rt.Event](),
 }
 
 // notWire are the family types that marshal happens to plan (as fixed

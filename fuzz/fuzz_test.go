@@ -62,6 +62,11 @@ var fuzzTypes = append(slices.Clone(zoo.All),
 	&rt.Route{}, &rt.RtMsg{}, &rt.RouteCacheInfo{}, &rt.RouteMetrics{},
 	&rt.Neighbour{}, &rt.NdMsg{}, &rt.NdaCacheInfo{},
 	&rt.Rule{}, &rt.FibRuleHdr{}, &rt.FibRuleUIDRange{}, &rt.FibRulePortRange{},
+	// families/rt: links, their parts and the data of each link kind.
+	&rt.Link{}, &rt.IfInfoMsg{}, &rt.LinkProps{}, &rt.LinkStats64{}, &rt.LinkStats{}, &rt.LinkIfMap{},
+	&rt.LinkInfo{}, &rt.VethData{}, &rt.VlanData{}, &rt.VlanFlags{}, &rt.VlanQoS{}, &rt.VlanQoSMapping{},
+	&rt.BridgeData{}, &rt.BridgeID{}, &rt.BridgePortData{}, &rt.MacvlanData{}, &rt.VxlanData{},
+	&rt.VxlanPortRange{}, &rt.BondData{}, &rt.BondSlaveData{},
 )
 
 // typeIndexOf returns the index of t, a pointer type, in fuzzTypes.
