@@ -79,9 +79,14 @@ type Address struct {
 // address and its prefix length) on the link ifindex, for AddAddress and
 // DeleteAddress: Local and Address are both the prefix's address.
 func NewAddress(ifindex uint32, prefix netip.Prefix) *Address {
-	a := prefix.Addr().Unmap()
+	a, bits := prefix.Addr(), prefix.Bits()
+	if a.Is4In6() && bits >= 96 {
+		// An IPv4-mapped IPv6 prefix (::ffff:10.0.0.1/120) is the IPv4
+		// prefix 10.0.0.1/24.
+		a, bits = a.Unmap(), bits-96
+	}
 	return &Address{
-		Header:  IfAddrMsg{Family: addrFamily(a), PrefixLen: uint8(prefix.Bits()), Index: ifindex},
+		Header:  IfAddrMsg{Family: addrFamily(a), PrefixLen: uint8(max(bits, 0)), Index: ifindex},
 		Address: a,
 		Local:   a,
 	}

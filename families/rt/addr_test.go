@@ -96,9 +96,16 @@ func TestAddrEncode(t *testing.T) {
 
 // TestAddrHelpers checks NewAddress, Addr, Prefix and AllFlags.
 func TestAddrHelpers(t *testing.T) {
-	a := rt.NewAddress(5, netip.MustParsePrefix("::ffff:192.0.2.1/24"))
+	// An IPv4-mapped prefix of at least 96 bits is an IPv4 prefix (the
+	// last 32 bits are the IPv4 address and its /24); a shorter one is
+	// an IPv6 prefix that happens to hold a mapped address.
+	a := rt.NewAddress(5, netip.MustParsePrefix("::ffff:192.0.2.1/120"))
 	if a.Header.Family != unix.AF_INET || a.Local != netip.MustParseAddr("192.0.2.1") || a.Header.PrefixLen != 24 || a.Header.Index != 5 {
-		t.Errorf("NewAddress of a mapped address: %+v", a)
+		t.Errorf("NewAddress(::ffff:192.0.2.1/120): %+v, want AF_INET 192.0.2.1/24 on 5", a)
+	}
+	a = rt.NewAddress(5, netip.MustParsePrefix("::ffff:192.0.2.1/80"))
+	if a.Header.Family != unix.AF_INET6 || a.Local != netip.MustParseAddr("::ffff:192.0.2.1") || a.Header.PrefixLen != 80 {
+		t.Errorf("NewAddress(::ffff:192.0.2.1/80): %+v, want AF_INET6 ::ffff:192.0.2.1/80", a)
 	}
 	for _, tt := range []struct {
 		reason string

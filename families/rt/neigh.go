@@ -65,7 +65,7 @@ type Neighbour struct {
 	// SrcVNI is a VXLAN fdb entry's source VNI (NDA_SRC_VNI).
 	SrcVNI uint32 `nl:"type=11,omitempty"`
 	// Protocol is the entry's originator, RTPROT_* (NDA_PROTOCOL).
-	Protocol uint8 `nl:"type=12,omitempty"`
+	Protocol RouteProtocol `nl:"type=12,omitempty"`
 	// NHID is a nexthop id, for fdb entries (NDA_NH_ID).
 	NHID uint32 `nl:"type=13,omitempty"`
 	// FlagsExt are the extended flags, NTF_EXT_* (NDA_FLAGS_EXT). The

@@ -319,7 +319,7 @@ var neighGenNeighbour = rapid.Custom(func(t *rapid.T) rt.Neighbour {
 		Master:      rapid.Uint32().Draw(t, "Master"),
 		LinkNetNSID: neighGenPtr(t, rapid.Int32(), "LinkNetNSID"),
 		SrcVNI:      rapid.Uint32().Draw(t, "SrcVNI"),
-		Protocol:    rapid.Uint8().Draw(t, "Protocol"),
+		Protocol:    rt.RouteProtocol(rapid.Uint8().Draw(t, "Protocol")),
 		NHID:        rapid.Uint32().Draw(t, "NHID"),
 		FlagsExt:    rt.NeighExtFlags(rapid.Uint32().Draw(t, "FlagsExt")),
 		// NDA_FDB_EXT_ATTRS, NDA_NDM_STATE_MASK, NDA_NDM_FLAGS_MASK and

@@ -1,6 +1,7 @@
 package rt
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/netip"
@@ -65,14 +66,17 @@ type RouteMetrics struct {
 
 // Via is a gateway of another address family than the route's, such as
 // an IPv6 next hop for an IPv4 route (RTA_VIA, struct rtvia: the family,
-// then the address).
+// then the address). Addr holds an IPv4 or IPv6 gateway; a gateway of
+// another family (AF_PACKET for an MPLS route, say) is kept whole, family
+// included, in Raw, and re-encoded from it.
 type Via struct {
 	Addr netip.Addr
+	Raw  []byte // the whole struct rtvia, when its family is not AF_INET or AF_INET6
 }
 
 // routeVia4 and routeVia6 are struct rtvia with an IPv4 and an IPv6
 // address: rtvia_addr is a flexible array member, so each length is a
-// layout of its own.
+// layout of its own; routeViaFamily is its start alone.
 type routeVia4 struct {
 	Family uint16 // rtvia_family: AF_INET
 	Addr   [4]byte
@@ -83,42 +87,58 @@ type routeVia6 struct {
 	Addr   [16]byte
 }
 
-// MarshalNetlink appends struct rtvia for v.Addr.
+type routeViaFamily struct {
+	Family uint16 // rtvia_family
+}
+
+// MarshalNetlink appends struct rtvia for v.Addr, or v.Raw.
 func (v *Via) MarshalNetlink(b []byte) ([]byte, error) {
 	switch {
 	case v.Addr.Is4():
 		return marshal.Append(b, &routeVia4{Family: unix.AF_INET, Addr: v.Addr.As4()})
 	case v.Addr.Is6():
 		return marshal.Append(b, &routeVia6{Family: unix.AF_INET6, Addr: v.Addr.As16()})
+	case v.Raw != nil:
+		return append(b, v.Raw...), nil
 	}
 	return b, fmt.Errorf("rt: RTA_VIA: invalid address %v", v.Addr)
 }
 
-// UnmarshalNetlink decodes struct rtvia with an IPv4 or IPv6 address.
+// UnmarshalNetlink decodes struct rtvia: an IPv4 or IPv6 address into
+// Addr, any other family into Raw.
 func (v *Via) UnmarshalNetlink(data []byte) error {
-	// The two layouts differ in length (6 and 18 bytes): the length says
-	// which one it is, and the family must then agree.
-	switch len(data) {
-	case 6:
+	var f routeViaFamily
+	if err := marshal.Unmarshal(data, &f); err != nil {
+		return fmt.Errorf("rt: RTA_VIA: %w", err)
+	}
+	*v = Via{}
+	switch f.Family {
+	case unix.AF_INET:
 		var r routeVia4
-		if err := marshal.Unmarshal(data, &r); err != nil {
+		if err := routeViaExact(data, &r, 6); err != nil {
 			return err
-		}
-		if r.Family != unix.AF_INET {
-			return fmt.Errorf("rt: RTA_VIA: family %d with a 4-byte address", r.Family)
 		}
 		v.Addr = netip.AddrFrom4(r.Addr)
-	case 18:
+	case unix.AF_INET6:
 		var r routeVia6
-		if err := marshal.Unmarshal(data, &r); err != nil {
+		if err := routeViaExact(data, &r, 18); err != nil {
 			return err
-		}
-		if r.Family != unix.AF_INET6 {
-			return fmt.Errorf("rt: RTA_VIA: family %d with a 16-byte address", r.Family)
 		}
 		v.Addr = netip.AddrFrom16(r.Addr)
 	default:
-		return fmt.Errorf("rt: RTA_VIA: %d bytes: want 6 (IPv4) or 18 (IPv6)", len(data))
+		v.Raw = bytes.Clone(data)
+	}
+	return nil
+}
+
+// routeViaExact decodes data into r, a layout of size bytes, which must
+// be data's whole length.
+func routeViaExact(data []byte, r any, size int) error {
+	if len(data) != size {
+		return fmt.Errorf("rt: RTA_VIA: %d bytes, want %d for its family: %w", len(data), size, marshal.ErrBadLength)
+	}
+	if err := marshal.Unmarshal(data, r); err != nil {
+		return fmt.Errorf("rt: RTA_VIA: %w", err)
 	}
 	return nil
 }
@@ -183,8 +203,10 @@ type Route struct {
 	// EncapType (RTA_ENCAP).
 	Encap []byte `nl:"type=22,omitempty"`
 	// Expires is an IPv6 route's lifetime in seconds, in a request
-	// (RTA_EXPIRES).
-	Expires uint32 `nl:"type=23,omitempty"`
+	// (RTA_EXPIRES). The kernel writes it in 4 bytes for routes and in 8
+	// for multicast forwarding entries; uint decodes both (and encodes 8
+	// bytes when the value needs them).
+	Expires uint `nl:"type=23,omitempty"`
 	// UID is the user id the lookup is for, in RouteGet (RTA_UID).
 	UID *uint32 `nl:"type=25"`
 	// TTLPropagate says whether an MPLS route propagates the TTL

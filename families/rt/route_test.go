@@ -117,15 +117,19 @@ func TestRouteVia(t *testing.T) {
 		name string
 		in   string
 		want netip.Addr
+		raw  bool // kept whole in Raw
 		ok   bool
 	}{
-		{"IPv4", "0200 c0000201", netip.MustParseAddr("192.0.2.1"), true},
-		{"IPv6", "0a00 20010db8000000000000000000000001", netip.MustParseAddr("2001:db8::1"), true},
-		{"IPv4 address, IPv6 family", "0a00 c0000201", netip.Addr{}, false},
-		{"IPv6 address, IPv4 family", "0200 20010db8000000000000000000000001", netip.Addr{}, false},
-		{"no address", "0200", netip.Addr{}, false},
-		{"empty", "", netip.Addr{}, false},
-		{"MPLS label", "1c00 00001000", netip.Addr{}, false},
+		{"IPv4", "0200 c0000201", netip.MustParseAddr("192.0.2.1"), false, true},
+		{"IPv6", "0a00 20010db8000000000000000000000001", netip.MustParseAddr("2001:db8::1"), false, true},
+		{"IPv4 address, IPv6 family", "0a00 c0000201", netip.Addr{}, false, false},
+		{"IPv6 address, IPv4 family", "0200 20010db8000000000000000000000001", netip.Addr{}, false, false},
+		{"no address", "0200", netip.Addr{}, false, false},
+		{"empty", "", netip.Addr{}, false, false},
+		{"one byte", "02", netip.Addr{}, false, false},
+		// AF_PACKET (17): an MPLS route's next hop by MAC address.
+		{"AF_PACKET", "1100 020000000001", netip.Addr{}, true, true},
+		{"AF_MPLS label", "1c00 00001000", netip.Addr{}, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,6 +140,12 @@ func TestRouteVia(t *testing.T) {
 			}
 			if v.Addr != tt.want {
 				t.Errorf("Addr = %v, want %v", v.Addr, tt.want)
+			}
+			if tt.raw && !bytes.Equal(v.Raw, addrHex(t, tt.in)) {
+				t.Errorf("Raw = %x, want %s", v.Raw, tt.in)
+			}
+			if !tt.raw && v.Raw != nil {
+				t.Errorf("Raw = %x, want nil", v.Raw)
 			}
 			if !tt.ok {
 				return
@@ -264,8 +274,12 @@ var routeGenMetrics = rapid.Custom(func(t *rapid.T) rt.RouteMetrics {
 })
 
 var routeGenVia = rapid.Custom(func(t *rapid.T) rt.Via {
-	if rapid.Bool().Draw(t, "v6") {
+	switch rapid.IntRange(0, 2).Draw(t, "family") {
+	case 0:
 		return rt.Via{Addr: addrGenV6.Draw(t, "Addr")}
+	case 1:
+		// AF_PACKET and a MAC address, kept raw.
+		return rt.Via{Raw: append([]byte{17, 0}, rapid.SliceOfN(rapid.Byte(), 6, 6).Draw(t, "MAC")...)}
 	}
 	return rt.Via{Addr: addrGenV4.Draw(t, "Addr")}
 })
@@ -297,7 +311,7 @@ var routeGenRoute = rapid.Custom(func(t *rapid.T) rt.Route {
 		Pref:         addrPtr(rapid.Custom(func(t *rapid.T) rt.RoutePref { return rt.RoutePref(rapid.Uint8().Draw(t, "Pref")) })).Draw(t, "Pref"),
 		EncapType:    rapid.Uint16().Draw(t, "EncapType"),
 		Encap:        bytesOrNil("Encap"),
-		Expires:      rapid.Uint32().Draw(t, "Expires"),
+		Expires:      rapid.Uint().Draw(t, "Expires"),
 		UID:          addrPtr(rapid.Uint32()).Draw(t, "UID"),
 		TTLPropagate: addrPtr(rapid.Uint8()).Draw(t, "TTLPropagate"),
 		IPProto:      rapid.Uint8().Draw(t, "IPProto"),
@@ -329,8 +343,8 @@ func TestRoutePropertyRoundTrip(t *testing.T) {
 				r.Fatal(err)
 			}
 			var got rt.Via
-			if err := got.UnmarshalNetlink(b); err != nil || got != v {
-				r.Fatalf("UnmarshalNetlink(MarshalNetlink(%v)) = %v, %v", v.Addr, got.Addr, err)
+			if err := got.UnmarshalNetlink(b); err != nil || got.Addr != v.Addr || !bytes.Equal(got.Raw, v.Raw) {
+				r.Fatalf("UnmarshalNetlink(MarshalNetlink(%+v)) = %+v, %v", v, got, err)
 			}
 		})
 	})
@@ -357,6 +371,30 @@ func TestRouteStrings(t *testing.T) {
 	} {
 		if tt.got != tt.want {
 			t.Errorf("String() = %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+// TestRouteExpiresWidths decodes RTA_EXPIRES in both widths the kernel
+// writes: 4 bytes for IPv6 routes, 8 (nla_put_u64_64bit) for multicast
+// forwarding entries, whose dumps must not fail on it.
+func TestRouteExpiresWidths(t *testing.T) {
+	const hdr = "0200 0000 fe03 0001 00000000" // rtmsg: AF_INET, table main, proto boot, unicast
+	for _, tt := range []struct {
+		name, attr string
+		want       uint
+	}{
+		{"u32", "0800 1700 05000000", 5},
+		{"u64", "0c00 1700 0500000000000000", 5},
+		{"u64, high bits", "0c00 1700 0000000001000000", 1 << 32},
+	} {
+		var r rt.Route
+		if err := marshal.Unmarshal(addrHex(t, hdr+tt.attr), &r); err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if r.Expires != tt.want {
+			t.Errorf("%s: Expires = %d, want %d", tt.name, r.Expires, tt.want)
 		}
 	}
 }

@@ -44,8 +44,8 @@ type FibRulePortRange struct {
 //
 // Attributes whose zero value means something different from their
 // absence (FRA_PRIORITY, FRA_SUPPRESS_PREFIXLEN, FRA_SUPPRESS_IFGROUP,
-// FRA_DSCP, FRA_FLOWLABEL) are pointers; Table and Protocol are always
-// sent, as the kernel does; the others are left out when zero.
+// FRA_DSCP, FRA_FLOWLABEL) are pointers; Protocol is always sent, as the
+// kernel does; the others, Table included, are left out when zero.
 type Rule struct {
 	Header FibRuleHdr `nl:"header"`
 	// Dst is the destination prefix's address (FRA_DST); its length is
@@ -76,9 +76,10 @@ type Rule struct {
 	// (FRA_SUPPRESS_PREFIXLEN); -1 or nil for none.
 	SuppressPrefixLen *int32 `nl:"type=14"`
 	// Table is the routing table to look up, for action FRActToTbl
-	// (FRA_TABLE). It is always sent, and the kernel takes it over
-	// Header.Table; 0 lets the kernel choose an empty table.
-	Table uint32 `nl:"type=15"`
+	// (FRA_TABLE). When set, the kernel takes it over Header.Table; it is
+	// left out when 0, so that a Header.Table (enough for tables under
+	// 256) counts. TableID says which table a rule uses.
+	Table uint32 `nl:"type=15,omitempty"`
 	// FwMask is the mask of FwMark (FRA_FWMASK).
 	FwMask uint32 `nl:"type=16,omitempty"`
 	// OIFName is the outgoing interface to match (FRA_OIFNAME).
@@ -90,7 +91,7 @@ type Rule struct {
 	UIDRange *FibRuleUIDRange `nl:"type=20"`
 	// Protocol is the rule's originator, RTPROT_* (FRA_PROTOCOL); always
 	// sent.
-	Protocol uint8 `nl:"type=21"`
+	Protocol RouteProtocol `nl:"type=21"`
 	// IPProto is the IP protocol to match, IPPROTO_* (FRA_IP_PROTO).
 	IPProto uint8 `nl:"type=22,omitempty"`
 	// SportRange is the source port range to match (FRA_SPORT_RANGE).
@@ -115,6 +116,15 @@ type Rule struct {
 	// Unknown holds the attributes without a field, re-encoded as they
 	// came.
 	Unknown []nlattr.Attr `nl:"unknown"`
+}
+
+// TableID returns the table the rule looks up: Table (FRA_TABLE) when
+// set, else Header.Table.
+func (r *Rule) TableID() uint32 {
+	if r.Table != 0 {
+		return r.Table
+	}
+	return uint32(r.Header.Table)
 }
 
 // SrcPrefix returns Src with its prefix length, Header.SrcLen, or the

@@ -5,6 +5,7 @@ package rt_test
 // it.
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -451,5 +452,47 @@ func TestRuleKernelNewSelectors(t *testing.T) {
 		if err := ns.c.DeleteRule(ctx, r); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestRuleKernelHeaderTable adds a rule that names its table only in the
+// header (as for tables under 256) and deletes another by its header's
+// table: FRA_TABLE must not be sent as 0, which would override the
+// header (the kernel would look up table 0, or delete a rule of any
+// table).
+func TestRuleKernelHeaderTable(t *testing.T) {
+	ns := neighNewNS(t)
+	ctx := context.Background()
+	add := func(prio, table uint32) {
+		t.Helper()
+		r := &rt.Rule{
+			Header:   rt.FibRuleHdr{Family: unix.AF_INET, Table: uint8(table), Action: rt.FRActToTbl},
+			Priority: new(prio),
+		}
+		if err := ns.c.AddRule(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(100, 99)
+	add(101, 200)
+	if e := ruleShowPrio(t, ns, 4, 100); e.get("table") != "99" {
+		t.Errorf("ip shows the rule at 100 as %v, want table 99", e)
+	}
+	rules, err := ns.c.Rules(ctx, unix.AF_INET)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rules {
+		if r.Priority != nil && *r.Priority == 101 && r.TableID() != 200 {
+			t.Errorf("rule 101 reads back with table %d, want 200", r.TableID())
+		}
+	}
+	// Deleting "priority 101, table 99" must match nothing.
+	err = ns.c.DeleteRule(ctx, &rt.Rule{Header: rt.FibRuleHdr{Family: unix.AF_INET, Table: 99, Action: rt.FRActToTbl}, Priority: new(uint32(101))})
+	if !errors.Is(err, unix.ENOENT) {
+		t.Errorf("deleting priority 101 with the wrong table: %v, want ENOENT", err)
+	}
+	if e := ruleShowPrio(t, ns, 4, 101); e == nil || e.get("table") != "200" {
+		t.Errorf("after the failed delete, ip shows the rule at 101 as %v, want table 200", e)
 	}
 }
