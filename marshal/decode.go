@@ -216,8 +216,62 @@ func (f *field) decodeAttr(data []byte, base pointer, st decState, rest []byte) 
 		return nil
 	case formArray:
 		return f.decodeArray(data, p, st)
+	case formRecords:
+		return f.decodeRecords(data, p, st)
 	}
 	return f.val.decodeInto(data, p, st)
+}
+
+// recordLen reads the length of the record at the start of data (which
+// holds at least the record's headers), checking that it covers the
+// headers and fits in data.
+func (f *field) recordLen(data []byte) (int, error) {
+	var n int
+	if f.recLen == 2 {
+		n = int(binary.NativeEndian.Uint16(data))
+	} else {
+		n = int(binary.NativeEndian.Uint32(data))
+	}
+	if hs := f.val.child.hdrSize; n < hs || n > len(data) {
+		return 0, fmt.Errorf("%w: a record claims %d bytes, with %d left and %d of headers", ErrBadLength, n, len(data), hs)
+	}
+	return n, nil
+}
+
+// decodeRecords decodes a records field: the attribute's payload is cut
+// into records by the length each starts with, and each decoded as a
+// message.
+func (f *field) decodeRecords(data []byte, p pointer, st decState) error {
+	st, err := st.deeper()
+	if err != nil {
+		return err
+	}
+	hs := f.val.child.hdrSize
+	n := 0
+	for off := 0; off < len(data); n++ {
+		if len(data)-off < hs {
+			return atOffset(inIndex(fmt.Errorf("%w: a record needs %d bytes of headers, %d left", ErrTruncated, hs, len(data)-off), n), off)
+		}
+		rec, err := f.recordLen(data[off:])
+		if err != nil {
+			return atOffset(inIndex(err, n), off)
+		}
+		off += nlattr.Align(rec)
+	}
+	if err := f.count.checkLen(n, "elements"); err != nil {
+		return err
+	}
+	first := makeSlice(p, f.slice, n)
+	es := f.slice.Elem().Size()
+	off := 0
+	for i := range n {
+		rec, _ := f.recordLen(data[off:])
+		if err := f.val.child.decodePayload(data[off:off+rec], first.add(uintptr(i)*es), st); err != nil {
+			return atOffset(inIndex(err, i), off)
+		}
+		off += nlattr.Align(rec)
+	}
+	return nil
 }
 
 // decodeInto decodes into the value at p, allocating it first when the

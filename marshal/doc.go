@@ -49,6 +49,12 @@
 //	array         slice: YNL indexed-array, one nested attribute holding an
 //	              entry per element; entries are typed by index counting
 //	              from 1 on encode, and taken in order on decode
+//	records       slice of message structs, all in one attribute, back to
+//	              back and 4-byte aligned, each starting with its own length:
+//	              the first field of the element's first header (a uint16 or
+//	              uint32), which Marshal fills in and Unmarshal uses to cut
+//	              the records (RTA_MULTIPATH's struct rtnexthop and its
+//	              attributes)
 //	omitempty     do not encode a zero value. Nil pointers, nil slices, nil
 //	              interfaces and invalid netip.Addr are never encoded
 //	min=, max=    integer bounds, checked on encode and decode

@@ -82,6 +82,8 @@ func (f *field) appendAttr(b []byte, base pointer, st encState) ([]byte, error) 
 		return f.appendMulti(b, p, st)
 	case formArray:
 		return f.appendArray(b, p, st)
+	case formRecords:
+		return f.appendRecords(b, p, st)
 	}
 	v := &f.val
 	// omitempty omits zero values; a pointer is omitted only when nil
@@ -216,6 +218,45 @@ func (f *field) appendArray(b []byte, p pointer, st encState) ([]byte, error) {
 		if err != nil {
 			return b[:outer], inIndex(err, i)
 		}
+	}
+	return endAttr(b, outer)
+}
+
+// appendRecords appends a records field: one attribute holding each
+// element's message, its length written into its first field, each
+// padded to 4 bytes. An empty slice is not encoded.
+func (f *field) appendRecords(b []byte, p pointer, st encState) ([]byte, error) {
+	n := p.sliceLen()
+	if n == 0 {
+		return b, nil
+	}
+	if err := f.count.checkLen(n, "elements"); err != nil {
+		return b, err
+	}
+	if st.depth >= st.maxDepth {
+		return b, fmt.Errorf("%w: more than %d levels", ErrTooDeep, st.maxDepth)
+	}
+	st.depth++
+	size := f.slice.Elem().Size()
+	data := p.sliceData()
+	outer := len(b)
+	b = appendHeader(b, f.hdr, 0)
+	for i := range n {
+		start := len(b)
+		var err error
+		if b, err = f.val.child.appendPayload(b, data.add(uintptr(i)*size), st); err != nil {
+			return b[:outer], inIndex(err, i)
+		}
+		rec := len(b) - start
+		if f.recLen == 2 {
+			if rec > 0xffff {
+				return b[:outer], inIndex(fmt.Errorf("%w: a record of %d bytes", ErrTooLarge, rec), i)
+			}
+			binary.NativeEndian.PutUint16(b[start:], uint16(rec))
+		} else {
+			binary.NativeEndian.PutUint32(b[start:], uint32(rec))
+		}
+		b = padTo(b, rec)
 	}
 	return endAttr(b, outer)
 }

@@ -95,6 +95,8 @@ func (pl *plan) pathAt(b []byte, p pointer, off, depth int) []string {
 				return append([]string{name}, f.val.pathAt(data, fp.sliceData().add(uintptr(i)*f.slice.Elem().Size()), inner, depth)...)
 			}
 			return []string{name}
+		case formRecords:
+			return []string{name}
 		case formArray:
 			if inner < 0 {
 				return []string{name}

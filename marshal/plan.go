@@ -65,6 +65,7 @@ const (
 	formHeader                       // fixed layout at the start of the payload
 	formBody                         // sub-message taking the rest of the payload
 	formUnknown                      // []nlattr.Attr for attributes with no field
+	formRecords                      // length-prefixed messages back to back in one attribute
 )
 
 // field is one struct field of a message plan.
@@ -80,6 +81,7 @@ type field struct {
 	slice     reflect.Type // multi, array: the slice type
 	count     checks       // multi, array: checks on the number of elements
 	sel       selector     // sub-messages: the sibling field choosing the type
+	recLen    int          // records: the width of each record's length field (2 or 4)
 	dop       opKind       // decoder fast path (0: the general path)
 }
 
@@ -391,6 +393,8 @@ func (b *builder) compileAttrField(f *field, sf reflect.StructField, tg *tag) er
 		}
 		f.form, f.hdr = formFlag, f.attrType
 		return nil
+	case tg.records:
+		return b.compileRecords(f, sf, tg)
 	case tg.multi || tg.array:
 		opt := "multi"
 		if tg.array {
@@ -430,6 +434,42 @@ func (b *builder) compileAttrField(f *field, sf reflect.StructField, tg *tag) er
 	}
 	f.hdr = f.attrType | f.val.flags(tg)
 	f.noFlag = tg.noFlag
+	return nil
+}
+
+// compileRecords compiles a records field: a slice of message structs
+// whose first header starts with the record's length (as struct rtnexthop
+// in RTA_MULTIPATH does), encoded back to back in one attribute.
+func (b *builder) compileRecords(f *field, sf reflect.StructField, tg *tag) error {
+	name := sf.Name
+	if err := onlyOptions(name, tg, "type", "records", "minlen", "maxlen"); err != nil {
+		return err
+	}
+	if sf.Type.Kind() != reflect.Slice || sf.Type.Elem().Kind() != reflect.Struct {
+		return &TagError{Field: name, Option: "records", Reason: "needs a slice of structs, not " + sf.Type.String()}
+	}
+	et := sf.Type.Elem()
+	child := b.plan(et)
+	if child.err != nil {
+		return child.err
+	}
+	if child.kind != planMessage || len(child.hdrs) == 0 || child.hdrs[0].off != 0 {
+		return &TagError{Field: name, Option: "records", Reason: et.String() + " must be a message whose first field is a header holding the record's length"}
+	}
+	l := child.hdrs[0].l
+	var lenLeaf *leaf
+	for i := range l.ints {
+		if l.ints[i].off == 0 {
+			lenLeaf = &l.ints[i]
+		}
+	}
+	if lenLeaf == nil || (lenLeaf.size != 2 && lenLeaf.size != 4) || len(l.swaps) > 0 && l.swaps[0].off == 0 {
+		return &TagError{Field: name, Option: "records", Reason: "the first field of " + et.String() + "'s header must be the record's length: a native-endian uint16 or uint32"}
+	}
+	f.form, f.slice, f.recLen = formRecords, sf.Type, lenLeaf.size
+	f.val = value{t: et, kind: vkNested, child: child}
+	f.hdr = f.attrType
+	f.count = checks{minLen: tg.checks.minLen, maxLen: tg.checks.maxLen}
 	return nil
 }
 

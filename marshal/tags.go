@@ -21,6 +21,7 @@ type tag struct {
 	flag      bool
 	multi     bool
 	array     bool
+	records   bool // records: a slice of length-prefixed messages
 	omitempty bool
 	header    bool
 	unknown   bool
@@ -102,6 +103,8 @@ func parseTag(field, s string, ok bool) (tag, error) {
 			err, t.multi = noVal(), true
 		case "array":
 			err, t.array = noVal(), true
+		case "records":
+			err, t.records = noVal(), true
 		case "omitempty":
 			err, t.omitempty = noVal(), true
 		case "header":
