@@ -41,7 +41,8 @@
 //     LinkProps, LinkStats64, LinkStats, LinkIfMap, LinkInfo and the data
 //     of each link kind (VethData, VlanData, VlanFlags, VlanQoS,
 //     VlanQoSMapping, BridgeData, BridgeID, BridgePortData, MacvlanData,
-//     VxlanData, VxlanPortRange, BondData, BondSlaveData).
+//     VxlanData, VxlanPortRange, BondData, BondSlaveData); then NextHop
+//     and RtNextHop, the records of multipath routes.
 //
 // A family type that the generic netlink families send after genlmsghdr
 // is fuzzed without it: its inputs are the attributes alone.
@@ -74,7 +75,8 @@
 //     and every part of it that is a fuzz type: headers, cache infos,
 //     metrics, link info and kind data). The subscription requests ProcOp
 //     and ProcInput, which the kernel never sends, and the link kinds no
-//     capture holds (veth, vlan and bond data), have hand-built seeds. These are read in file and line order
+//     capture holds (veth, vlan and bond data, a multipath route), have
+//     hand-built seeds. These are read in file and line order
 //     and deduplicated, so they are the same on every run;
 //   - replies of the running kernel (liveSeeds, files seed-<type>-live-<n>):
 //     the controller's families dump (Family, Op, MulticastGroup), its

@@ -67,6 +67,8 @@ var fuzzTypes = append(slices.Clone(zoo.All),
 	&rt.LinkInfo{}, &rt.VethData{}, &rt.VlanData{}, &rt.VlanFlags{}, &rt.VlanQoS{}, &rt.VlanQoSMapping{},
 	&rt.BridgeData{}, &rt.BridgeID{}, &rt.BridgePortData{}, &rt.MacvlanData{}, &rt.VxlanData{},
 	&rt.VxlanPortRange{}, &rt.BondData{}, &rt.BondSlaveData{},
+	// families/rt: the next hops of multipath routes.
+	&rt.NextHop{}, &rt.RtNextHop{},
 )
 
 // typeIndexOf returns the index of t, a pointer type, in fuzzTypes.

@@ -2,6 +2,7 @@ package fuzz
 
 import (
 	"fmt"
+	"net/netip"
 	"path/filepath"
 	"reflect"
 	"sort"
@@ -90,7 +91,21 @@ func rtBuiltSeeds(s *seedSet) error {
 			return fmt.Errorf("link %s: %w", l.Name, err)
 		}
 	}
-	return nil
+	r := &rt.Route{
+		Header: rt.RtMsg{Family: 2, DstLen: 24, Table: rt.TableMain, Protocol: rt.ProtoStatic, Type: rt.RouteTypeUnicast},
+		Dst:    netip.MustParseAddr("10.50.0.0"),
+		MultiPath: []rt.NextHop{
+			rt.NewNextHop(3, netip.MustParseAddr("10.10.0.2"), 1),
+			rt.NewNextHop(4, netip.MustParseAddr("10.11.0.3"), 3),
+			{Header: rt.RtNextHop{IfIndex: 3}, Via: &rt.Via{Addr: netip.MustParseAddr("fe80::1")}, Flow: 7},
+		},
+	}
+	b, err := marshal.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("multipath route: %w", err)
+	}
+	s.add(typeFor[rt.Route](), b)
+	return addParts(s, reflect.ValueOf(r).Elem())
 }
 
 // addParts adds, for every field of the struct v whose type (through a

@@ -64,6 +64,34 @@ type RouteMetrics struct {
 	Unknown          []nlattr.Attr `nl:"unknown"`
 }
 
+// RtNextHop is struct rtnexthop: the start of one next hop of a
+// multipath route.
+type RtNextHop struct {
+	Len     uint16 // rtnh_len: the record's length, filled in by Marshal
+	Flags   uint8  // rtnh_flags: RTNH_F_* (the low bits of RouteFlags)
+	Hops    uint8  // rtnh_hops: the weight less one
+	IfIndex int32  // rtnh_ifindex: the next hop's link
+}
+
+// NextHop is one next hop of a multipath route (RTA_MULTIPATH): struct
+// rtnexthop, then the next hop's own attributes.
+type NextHop struct {
+	Header  RtNextHop     `nl:"header"`
+	Gateway netip.Addr    `nl:"type=5"`            // RTA_GATEWAY
+	Flow    uint32        `nl:"type=11,omitempty"` // RTA_FLOW: IPv4 routing realms
+	Via     *Via          `nl:"type=18"`           // RTA_VIA: a gateway of another family
+	Unknown []nlattr.Attr `nl:"unknown"`           // RTA_NEWDST, RTA_ENCAP, ...
+}
+
+// NewNextHop returns a next hop through gateway (which may be invalid, for
+// a device route) on link ifindex, with weight (1 to 256; 0 means 1).
+func NewNextHop(ifindex int32, gateway netip.Addr, weight int) NextHop {
+	return NextHop{Header: RtNextHop{IfIndex: ifindex, Hops: uint8(max(weight, 1) - 1)}, Gateway: gateway}
+}
+
+// Weight returns the next hop's weight: rtnh_hops plus one.
+func (h *NextHop) Weight() int { return int(h.Header.Hops) + 1 }
+
 // Via is a gateway of another address family than the route's, such as
 // an IPv6 next hop for an IPv4 route (RTA_VIA, struct rtvia: the family,
 // then the address). Addr holds an IPv4 or IPv6 gateway; a gateway of
@@ -176,12 +204,10 @@ type Route struct {
 	// The kernel writes this nest without NLA_F_NESTED, and so does
 	// Marshal (noflag); it accepts it either way.
 	Metrics *RouteMetrics `nl:"type=8,nested,noflag"`
-	// MultiPath is RTA_MULTIPATH, raw: a sequence of struct rtnexthop
-	// (rtnh_len, flags, hops, ifindex), each followed by its own
-	// attributes (RTA_GATEWAY...) and rtnh_len long. The tags have no
-	// way to say "records whose length is a header field", so it is
-	// kept as the kernel's bytes.
-	MultiPath []byte `nl:"type=9,omitempty"`
+	// MultiPath are the next hops of a multipath (ECMP) route
+	// (RTA_MULTIPATH): records of struct rtnexthop and its attributes,
+	// each rtnh_len long, which Marshal fills in.
+	MultiPath []NextHop `nl:"type=9,records"`
 	// Flow is the IPv4 routing realms (RTA_FLOW).
 	Flow uint32 `nl:"type=11,omitempty"`
 	// CacheInfo is the state of the route's cached entry (RTA_CACHEINFO).

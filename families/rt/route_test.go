@@ -284,6 +284,25 @@ var routeGenVia = rapid.Custom(func(t *rapid.T) rt.Via {
 	return rt.Via{Addr: addrGenV4.Draw(t, "Addr")}
 })
 
+// routeGenNextHop makes a next hop whose rtnh_len is what Marshal will
+// write: its own encoding's length (worked out by encoding it alone, as
+// a record is its message's payload).
+var routeGenNextHop = rapid.Custom(func(t *rapid.T) rt.NextHop {
+	h := rt.NextHop{
+		Header:  rt.RtNextHop{Flags: rapid.Uint8().Draw(t, "Flags"), Hops: rapid.Uint8().Draw(t, "Hops"), IfIndex: rapid.Int32().Draw(t, "IfIndex")},
+		Gateway: addrGenIP.Draw(t, "Gateway"),
+		Flow:    rapid.Uint32().Draw(t, "Flow"),
+		Via:     addrPtr(routeGenVia).Draw(t, "Via"),
+		Unknown: addrGenUnknown(19, 40).Draw(t, "Unknown"),
+	}
+	b, err := marshal.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Header.Len = uint16(len(b))
+	return h
+})
+
 var routeGenRoute = rapid.Custom(func(t *rapid.T) rt.Route {
 	bytesOrNil := func(name string) []byte {
 		if rapid.Bool().Draw(t, name+"?") {
@@ -301,7 +320,7 @@ var routeGenRoute = rapid.Custom(func(t *rapid.T) rt.Route {
 		Priority:     addrPtr(rapid.Uint32()).Draw(t, "Priority"),
 		PrefSrc:      addrGenIP.Draw(t, "PrefSrc"),
 		Metrics:      addrPtr(routeGenMetrics).Draw(t, "Metrics"),
-		MultiPath:    bytesOrNil("MultiPath"),
+		MultiPath:    rapid.SliceOfN(routeGenNextHop, 0, 3).Draw(t, "MultiPath"),
 		Flow:         rapid.Uint32().Draw(t, "Flow"),
 		CacheInfo:    addrPtr(routeGenCacheInfo).Draw(t, "CacheInfo"),
 		Table:        rapid.Uint32().Draw(t, "Table"),
