@@ -72,9 +72,16 @@ func (a *app) monitor(ctx context.Context, args []string) error {
 	if _, err := a.loadLinks(ctx); err != nil {
 		return err
 	}
+	// Subscribe joins the groups now: every change after the message
+	// below is seen.
+	sub, err := a.c.Subscribe(groups...)
+	if err != nil {
+		return err
+	}
+	defer sub.Close()
 	fmt.Fprintf(a.stderr, "ip monitor: following %s; Ctrl-C to stop\n", strings.Join(args, ", "))
 
-	for ev, err := range a.c.Watch(ctx, groups...) {
+	for ev, err := range sub.Events(ctx) {
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil // Ctrl-C

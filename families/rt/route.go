@@ -429,10 +429,33 @@ func (c *Conn) DeleteRoute(ctx context.Context, r *Route) error {
 // without that flag IPv4 reports the main table whatever it used. It
 // fails with ENETUNREACH when no route matches.
 func (c *Conn) RouteGet(ctx context.Context, dst netip.Addr) (*Route, error) {
-	dst = dst.Unmap()
-	req := &Route{Header: RtMsg{Family: addrFamily(dst), DstLen: uint8(dst.BitLen()), Flags: RouteFlagLookupTable}, Dst: dst}
+	return c.RouteLookup(ctx, &Route{Dst: dst})
+}
+
+// RouteLookup asks the kernel which route it would use for the lookup
+// that req describes (RTM_GETROUTE): req.Dst (required), and any of
+// req.Src, IIF, OIF, Mark, UID and Header.TOS, as ip route get's from,
+// iif, oif, mark, uid and tos do. Header.Family and DstLen are filled in
+// from Dst when zero; req is not modified.
+func (c *Conn) RouteLookup(ctx context.Context, req *Route) (*Route, error) {
+	q := *req
+	q.Dst = q.Dst.Unmap()
+	if !q.Dst.IsValid() {
+		return nil, fmt.Errorf("rt: get route: no destination")
+	}
+	if q.Header.Family == 0 {
+		q.Header.Family = addrFamily(q.Dst)
+	}
+	if q.Header.DstLen == 0 {
+		q.Header.DstLen = uint8(q.Dst.BitLen())
+	}
+	if q.Src.IsValid() && q.Header.SrcLen == 0 {
+		q.Src = q.Src.Unmap()
+		q.Header.SrcLen = uint8(q.Src.BitLen())
+	}
+	q.Header.Flags |= RouteFlagLookupTable
 	var r Route
-	if err := get(ctx, c, unix.RTM_GETROUTE, req, &r, fmt.Sprintf("get route to %s", dst)); err != nil {
+	if err := get(ctx, c, unix.RTM_GETROUTE, &q, &r, fmt.Sprintf("get route to %s", q.Dst)); err != nil {
 		return nil, err
 	}
 	return &r, nil

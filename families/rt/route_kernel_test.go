@@ -552,3 +552,54 @@ func TestRouteKernelErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteKernelLookup asks for routes with the lookup's other keys
+// (mark, uid, source): policy rules send each to its own table, and the
+// answers must match ip route get with the same keys.
+func TestRouteKernelLookup(t *testing.T) {
+	ns, c := routeNS(t)
+	ctx := addrCtx(t)
+	addrIP(t, ns.FD, "route", "add", "10.70.0.0/16", "via", "10.10.0.2")
+	addrIP(t, ns.FD, "route", "add", "10.70.0.0/16", "via", "10.10.0.4", "table", "3001")
+	addrIP(t, ns.FD, "route", "add", "10.70.0.0/16", "via", "10.10.0.5", "table", "3002")
+	addrIP(t, ns.FD, "rule", "add", "fwmark", "7", "lookup", "3001")
+	addrIP(t, ns.FD, "rule", "add", "uidrange", "1000-1000", "lookup", "3002")
+	dst := netip.MustParseAddr("10.70.0.5")
+	for _, tt := range []struct {
+		name    string
+		req     rt.Route
+		ipArgs  []string
+		gateway string
+		table   uint32
+	}{
+		{"plain", rt.Route{Dst: dst}, nil, "10.10.0.2", rt.TableMain},
+		{"mark 7", rt.Route{Dst: dst, Mark: 7}, []string{"mark", "7"}, "10.10.0.4", 3001},
+		{"uid 1000", rt.Route{Dst: dst, UID: new(uint32(1000))}, []string{"uid", "1000"}, "10.10.0.5", 3002},
+		{"uid 1001", rt.Route{Dst: dst, UID: new(uint32(1001))}, []string{"uid", "1001"}, "10.10.0.2", rt.TableMain},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := addrIP(t, ns.FD, append([]string{"-j", "route", "get", dst.String()}, tt.ipArgs...)...)
+			var ipr []routeIPGet
+			if err := json.Unmarshal(out, &ipr); err != nil || len(ipr) != 1 {
+				t.Fatalf("ip -j route get: %v\n%s", err, out)
+			}
+			if ipr[0].Gateway != tt.gateway {
+				t.Fatalf("ip route get %v: via %s, want %s (the setup is wrong)", tt.ipArgs, ipr[0].Gateway, tt.gateway)
+			}
+			req := tt.req
+			r, err := c.RouteLookup(ctx, &req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Gateway.String() != tt.gateway || r.TableID() != tt.table {
+				t.Errorf("RouteLookup: via %v table %d, want via %s table %d", r.Gateway, r.TableID(), tt.gateway, tt.table)
+			}
+			if req.Header.Family != 0 || req.Header.Flags != 0 {
+				t.Errorf("RouteLookup modified its request: %+v", req.Header)
+			}
+		})
+	}
+	if _, err := c.RouteLookup(ctx, &rt.Route{}); err == nil {
+		t.Error("RouteLookup without a destination succeeded")
+	}
+}

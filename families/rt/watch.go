@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -86,31 +87,53 @@ func DecodeEvent(typ uint16, data []byte) (*Event, error) {
 	return e, nil
 }
 
-// Watch joins groups and streams the notifications they bring until ctx
-// is done (its error is then yielded) or the loop stops; it then leaves
-// the groups. Requests may go on over the same Conn meanwhile.
-//
-// A notification that does not decode is yielded as an error and the
-// stream goes on; so does socket.ErrOverrun when the receive buffer
-// overflowed and notifications were lost (re-read the state with a dump
-// after it). Any other error ends the stream.
-func (c *Conn) Watch(ctx context.Context, groups ...Group) iter.Seq2[*Event, error] {
-	return func(yield func(*Event, error) bool) {
-		var joined []Group
-		defer func() {
-			for _, g := range joined {
-				c.c.LeaveGroup(uint32(g))
-			}
-		}()
-		for _, g := range groups {
-			if err := c.c.JoinGroup(uint32(g)); err != nil {
-				yield(nil, fmt.Errorf("rt: watch: join group %d: %w", g, err))
-				return
-			}
-			joined = append(joined, g)
+// Subscription is a Conn's membership of rtnetlink groups. The groups
+// are joined when Subscribe returns, so a change made after that is not
+// missed; Events streams the notifications and Close leaves the groups.
+type Subscription struct {
+	c      *Conn
+	groups []Group
+	once   sync.Once
+}
+
+// Subscribe joins groups on c. Requests may go on over c meanwhile.
+func (c *Conn) Subscribe(groups ...Group) (*Subscription, error) {
+	s := &Subscription{c: c}
+	for _, g := range groups {
+		if err := c.c.JoinGroup(uint32(g)); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("rt: subscribe: join group %d: %w", g, err)
 		}
+		s.groups = append(s.groups, g)
+	}
+	return s, nil
+}
+
+// Close leaves the subscription's groups. It does not close the Conn.
+func (s *Subscription) Close() error {
+	var err error
+	s.once.Do(func() {
+		for _, g := range s.groups {
+			if e := s.c.c.LeaveGroup(uint32(g)); e != nil && err == nil {
+				err = fmt.Errorf("rt: leave group %d: %w", g, e)
+			}
+		}
+	})
+	return err
+}
+
+// Events streams the notifications of the subscription's groups until
+// ctx is done (its error is then yielded) or the loop stops.
+//
+// A notification that does not decode is yielded as an error (wrapping a
+// *marshal.Error, or ErrUnknownEvent) and the stream goes on; so does
+// socket.ErrOverrun when the receive buffer overflowed and notifications
+// were lost (re-read the state with a dump after it). Any other error
+// (the context's, socket.ErrClosed) ends the stream.
+func (s *Subscription) Events(ctx context.Context) iter.Seq2[*Event, error] {
+	return func(yield func(*Event, error) bool) {
 		for {
-			msgs, err := c.c.Receive(ctx)
+			msgs, err := s.c.c.Receive(ctx)
 			if errors.Is(err, socket.ErrOverrun) {
 				if !yield(nil, fmt.Errorf("rt: watch: %w", err)) {
 					return
@@ -129,6 +152,25 @@ func (c *Conn) Watch(ctx context.Context, groups ...Group) iter.Seq2[*Event, err
 				if !yield(e, err) {
 					return
 				}
+			}
+		}
+	}
+}
+
+// Watch is Subscribe, Events and Close in one: it joins groups when the
+// loop starts and leaves them when it ends. Use Subscribe to be sure of
+// being a member before making a change.
+func (c *Conn) Watch(ctx context.Context, groups ...Group) iter.Seq2[*Event, error] {
+	return func(yield func(*Event, error) bool) {
+		s, err := c.Subscribe(groups...)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer s.Close()
+		for e, err := range s.Events(ctx) {
+			if !yield(e, err) {
+				return
 			}
 		}
 	}

@@ -73,11 +73,19 @@ func TestWatchKernel(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	sub, err := w.Subscribe(rt.GroupLink, rt.GroupIPv4Addr, rt.GroupIPv4Route)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Members as soon as Subscribe returns: no change can be missed.
+	if !watchJoined(t, w) {
+		t.Fatal("Subscribe returned before the socket joined the link group")
+	}
 	events := make(chan *rt.Event, 64)
 	watchErr := make(chan error, 1)
 	go func() {
 		defer close(events)
-		for e, err := range w.Watch(ctx, rt.GroupLink, rt.GroupIPv4Addr, rt.GroupIPv4Route) {
+		for e, err := range sub.Events(ctx) {
 			if err != nil {
 				watchErr <- err
 				return
@@ -85,14 +93,6 @@ func TestWatchKernel(t *testing.T) {
 			events <- e
 		}
 	}()
-	// Watch joins its groups before it first receives: wait until the
-	// socket is a member of them, or the first changes could be missed.
-	for !watchJoined(t, w) {
-		if ctx.Err() != nil {
-			t.Fatal("the watcher never joined its groups")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 
 	if err := c.AddLink(ctx, &rt.Link{Name: "watch0", Info: &rt.LinkInfo{Kind: "bridge"}}); err != nil {
 		t.Fatal(err)
@@ -161,6 +161,66 @@ func TestWatchKernel(t *testing.T) {
 		}
 	default:
 		t.Error("the stream ended without an error after its context was canceled")
+	}
+	if err := sub.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if watchJoined(t, w) {
+		t.Error("after Close the socket is still in the link group")
+	}
+	if err := sub.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// TestWatchLeaves checks that Watch joins its groups while the loop runs
+// and leaves them when it stops.
+func TestWatchLeaves(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: creates a network namespace and a link in it")
+	}
+	fd := netnstest.New(t)
+	w, err := rt.Dial(&socket.Config{NetNSFD: fd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	c, err := rt.Dial(&socket.Config{NetNSFD: fd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		// Keep making changes until the watcher has seen one.
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			name := fmt.Sprintf("wl%d", i)
+			if err := c.AddLink(ctx, &rt.Link{Name: name, Info: &rt.LinkInfo{Kind: "bridge"}}); err != nil {
+				return
+			}
+		}
+	}()
+	for e, err := range w.Watch(ctx, rt.GroupLink) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !watchJoined(t, w) {
+			t.Error("inside the loop the socket is not in the link group")
+		}
+		if e.Link != nil {
+			break
+		}
+	}
+	close(done)
+	if watchJoined(t, w) {
+		t.Error("after the loop the socket is still in the link group")
 	}
 }
 
