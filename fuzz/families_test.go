@@ -707,7 +707,7 @@ var familyStructs = []reflect.Type{
 	typeFor[rt.VlanData](), typeFor[rt.VlanFlags](), typeFor[rt.VlanQoS](), typeFor[rt.VlanQoSMapping](),
 	typeFor[rt.BridgeData](), typeFor[rt.BridgeID](), typeFor[rt.BridgePortData](), typeFor[rt.MacvlanData](),
 	typeFor[rt.VxlanData](), typeFor[rt.VxlanPortRange](), typeFor[rt.BondData](), typeFor[rt.BondSlaveData](),
-	typeFor[rt.Event](), typeFor[rt.RtNextHop](), typeFor[rt.NextHop](),
+	typeFor[rt.Event](), typeFor[rt.RtNextHop](), typeFor[rt.NextHop](), typeFor[rt.Subscription](),
 }
 
 // notWire are the family types that marshal happens to plan (as fixed
