@@ -267,6 +267,31 @@ func (r *Route) DstPrefix() netip.Prefix {
 	return routePrefix(r.Header.Family, r.Dst, r.Header.DstLen)
 }
 
+// NewRoute returns a unicast route to dst (its address masked to the
+// prefix) in the main table, through gateway when it is valid, on link
+// oif when it is not 0, for AddRoute, ReplaceRoute and DeleteRoute. A
+// route with a gateway has universe scope; one without, link scope.
+// Adjust the rest (Table, Priority, Metrics...) on the result.
+func NewRoute(dst netip.Prefix, gateway netip.Addr, oif uint32) *Route {
+	dst = dst.Masked()
+	a := dst.Addr().Unmap()
+	r := &Route{
+		Header: RtMsg{
+			Family: addrFamily(a), DstLen: uint8(dst.Bits()), Table: TableMain,
+			Protocol: ProtoStatic, Scope: ScopeLink, Type: RouteTypeUnicast,
+		},
+		OIF:     oif,
+		Gateway: gateway,
+	}
+	if dst.Bits() > 0 {
+		r.Dst = a
+	}
+	if gateway.IsValid() {
+		r.Header.Scope = ScopeUniverse
+	}
+	return r
+}
+
 // SrcPrefix returns the source prefix; ::/0 (or 0.0.0.0/0) when the
 // route has none.
 func (r *Route) SrcPrefix() netip.Prefix {

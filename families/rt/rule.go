@@ -136,6 +136,26 @@ func (r *Rule) SrcPrefix() netip.Prefix {
 	return netip.PrefixFrom(r.Src, int(r.Header.SrcLen))
 }
 
+// SetSrc makes the rule match sources in p (its address masked to the
+// prefix): Src and Header.SrcLen; the zero Prefix removes the selector.
+func (r *Rule) SetSrc(p netip.Prefix) {
+	r.Src, r.Header.SrcLen = rulePrefix(p)
+}
+
+// SetDst makes the rule match destinations in p: Dst and Header.DstLen;
+// the zero Prefix removes the selector.
+func (r *Rule) SetDst(p netip.Prefix) {
+	r.Dst, r.Header.DstLen = rulePrefix(p)
+}
+
+func rulePrefix(p netip.Prefix) (netip.Addr, uint8) {
+	if !p.IsValid() {
+		return netip.Addr{}, 0
+	}
+	p = p.Masked()
+	return p.Addr(), uint8(p.Bits())
+}
+
 // DstPrefix returns Dst with its prefix length, Header.DstLen, or the
 // zero Prefix when the rule has no destination.
 func (r *Rule) DstPrefix() netip.Prefix {
