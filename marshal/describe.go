@@ -97,7 +97,7 @@ func describePlan(pl *plan, seen map[*plan]*MessageDesc) *MessageDesc {
 		case formRecords:
 			// Not an attribute set: records of a message each, cut by
 			// the length each starts with. Policies see binary.
-			a = AttrDesc{Field: f.name, Type: f.attrType, Kind: KindBinary, MinLen: -1, MaxLen: -1}
+			a = AttrDesc{Field: f.name, Type: f.attrType, Kind: KindBinary, MinLen: f.count.minLen, MaxLen: f.count.maxLen}
 		case formArray:
 			elem := a
 			a = AttrDesc{Field: f.name, Type: f.attrType, Kind: KindArray, Elem: &elem, Nested: elem.Nested, MinLen: f.count.minLen, MaxLen: f.count.maxLen}

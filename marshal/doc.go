@@ -41,7 +41,9 @@
 //	noflag        with nested (or on an attribute set): write the nest
 //	              without NLA_F_NESTED, as the kernel itself writes some
 //	              old nests (IFLA_LINKINFO, RTA_METRICS), so that encoding
-//	              a kernel message gives back its bytes
+//	              a kernel message gives back its bytes. It applies to the
+//	              field's own attribute; the entries of an array or map
+//	              keep theirs
 //	be            integer in big-endian (network) byte order
 //	netbyteorder  be, and NLA_F_NET_BYTEORDER set on the attribute
 //	flag          bool as NLA_FLAG: present means true, no payload

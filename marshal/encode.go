@@ -224,12 +224,13 @@ func (f *field) appendArray(b []byte, p pointer, st encState) ([]byte, error) {
 
 // appendRecords appends a records field: one attribute holding each
 // element's message, its length written into its first field, each
-// padded to 4 bytes. An empty slice is not encoded.
+// padded to 4 bytes. A nil slice is not encoded; an empty one is an
+// empty attribute.
 func (f *field) appendRecords(b []byte, p pointer, st encState) ([]byte, error) {
-	n := p.sliceLen()
-	if n == 0 {
+	if *p.bytesp() == nil {
 		return b, nil
 	}
+	n := p.sliceLen()
 	if err := f.count.checkLen(n, "elements"); err != nil {
 		return b, err
 	}

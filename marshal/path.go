@@ -96,7 +96,7 @@ func (pl *plan) pathAt(b []byte, p pointer, off, depth int) []string {
 			}
 			return []string{name}
 		case formRecords:
-			return []string{name}
+			return append([]string{name}, f.recordsPath(data, fp, inner, depth)...)
 		case formArray:
 			if inner < 0 {
 				return []string{name}
@@ -176,6 +176,31 @@ func fixedPath(t reflect.Type, off int) []string {
 			sub := fixedPath(t.Elem(), off-i*es)
 			return append([]string{fmt.Sprintf("[%d]", i)}, sub...)
 		}
+	}
+	return nil
+}
+
+// recordsPath names the record of a records field holding offset off of
+// its payload data, and the field inside it.
+func (f *field) recordsPath(data []byte, fp pointer, off, depth int) []string {
+	if off < 0 {
+		return nil
+	}
+	hs := f.val.child.hdrSize
+	for i, start := 0, 0; start < len(data) && len(data)-start >= hs; i++ {
+		rec, err := f.recordLen(data[start:])
+		if err != nil {
+			return nil
+		}
+		if off < start+rec {
+			var ep pointer
+			if !fp.isNil() && i < fp.sliceLen() {
+				ep = fp.sliceData().add(uintptr(i) * f.slice.Elem().Size())
+			}
+			idx := fmt.Sprintf("[%d]", i)
+			return append([]string{idx}, f.val.child.pathAt(data[start:start+rec], ep, off-start, depth+1)...)
+		}
+		start += nlattr.Align(rec)
 	}
 	return nil
 }

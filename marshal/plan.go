@@ -442,7 +442,7 @@ func (b *builder) compileAttrField(f *field, sf reflect.StructField, tg *tag) er
 // in RTA_MULTIPATH does), encoded back to back in one attribute.
 func (b *builder) compileRecords(f *field, sf reflect.StructField, tg *tag) error {
 	name := sf.Name
-	if err := onlyOptions(name, tg, "type", "records", "minlen", "maxlen"); err != nil {
+	if err := onlyOptions(name, tg, "records", "type", "minlen", "maxlen"); err != nil {
 		return err
 	}
 	if sf.Type.Kind() != reflect.Slice || sf.Type.Elem().Kind() != reflect.Struct {

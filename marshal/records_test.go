@@ -188,3 +188,55 @@ func TestRecordsTagErrors(t *testing.T) {
 		}
 	}
 }
+
+// An empty (not nil) slice is an empty attribute, and decodes back as
+// one; nil is not encoded.
+func TestRecordsEmpty(t *testing.T) {
+	b, err := marshal.Marshal(&recRoute{Hops: []recHop{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "0800 0f00 00000000 0400 0900 0500 0200 00000000"; hex.EncodeToString(b) != strings.ReplaceAll(want, " ", "") {
+		t.Errorf("Marshal of an empty slice: %x, want %s", b, want)
+	}
+	var out recRoute
+	if err := marshal.Unmarshal(b, &out); err != nil || out.Hops == nil || len(out.Hops) != 0 {
+		t.Errorf("Unmarshal: %v, Hops %#v, want empty and not nil", err, out.Hops)
+	}
+	again, err := marshal.Marshal(&out)
+	if err != nil || hex.EncodeToString(again) != hex.EncodeToString(b) {
+		t.Errorf("re-encoding: %x, %v", again, err)
+	}
+	b, err = marshal.Marshal(&recRoute{})
+	if err != nil || strings.Contains(hex.EncodeToString(b), "04000900") {
+		t.Errorf("Marshal of a nil slice: %x, %v; want no type 9", b, err)
+	}
+}
+
+// PathAt names the record and the field inside it.
+func TestRecordsPathAt(t *testing.T) {
+	v := &recRoute{Table: 1, Hops: []recHop{
+		{Hdr: recHopHdr{IfIndex: 3}, Gateway: []byte{10, 0, 0, 1}},
+		{Hdr: recHopHdr{IfIndex: 4}, Flow: 7},
+	}}
+	b, err := marshal.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 8 bytes of type 15, the records' header (4), then record 0: its
+	// rtnexthop (8), Gateway's header (4) and payload; record 1 starts
+	// 16 bytes after record 0, its Flow payload 12 bytes further.
+	for _, tt := range []struct {
+		off  int
+		want string
+	}{
+		{12 + 2, "recRoute.Hops[0].Hdr.Flags"},
+		{12 + 8 + 4, "recRoute.Hops[0].Gateway"},
+		{12 + 16 + 8 + 4, "recRoute.Hops[1].Flow"},
+	} {
+		got, ok := marshal.PathAt(v, b, tt.off)
+		if !ok || got != tt.want {
+			t.Errorf("PathAt(%d) = %q, %v; want %q", tt.off, got, ok, tt.want)
+		}
+	}
+}
