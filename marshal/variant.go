@@ -210,7 +210,18 @@ func resolveSelector(t reflect.Type, name, path string, vs *variantSet) (selecto
 func (s *selector) lookup(vs *variantSet, base pointer) *variantCase {
 	p := base.add(s.off)
 	if s.kind == reflect.String {
-		return vs.byStr[*p.stringp()]
+		k := *p.stringp()
+		if len(vs.cases) <= 8 {
+			// Few string keys (link kinds): comparing them is cheaper
+			// than hashing.
+			for _, c := range vs.cases {
+				if c.str == k {
+					return c
+				}
+			}
+			return nil
+		}
+		return vs.byStr[k]
 	}
 	key := readInt(p, s.kind)
 	mask := uint64(len(vs.numTab) - 1)
