@@ -95,6 +95,13 @@ func (pl *plan) decodeAttrs(b []byte, base pointer, st decState, off0 int) error
 			}
 			continue
 		}
+		if f.dop == opU32 {
+			// The most common attribute, decoded in line.
+			if d := it.Data(); len(d) == 4 {
+				*base.add(f.offset).u32() = binary.NativeEndian.Uint32(d)
+				continue
+			}
+		}
 		if f.dop != 0 {
 			if err := decodeFast(f, it.Data(), base.add(f.offset), st); err != nil {
 				return inField(err, f.name, f.attrType, true, off0+it.Offset()+nlattr.HeaderLen)
