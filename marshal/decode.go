@@ -95,12 +95,14 @@ func (pl *plan) decodeAttrs(b []byte, base pointer, st decState, off0 int) error
 			}
 			continue
 		}
-		if f.dop == opU32 {
-			// The most common attribute, decoded in line.
-			if d := it.Data(); len(d) == 4 {
-				*base.add(f.offset).u32() = binary.NativeEndian.Uint32(d)
-				continue
-			}
+		// The most common attributes, decoded in line.
+		switch d := it.Data(); {
+		case f.dop == opU32 && len(d) == 4:
+			*base.add(f.offset).u32() = binary.NativeEndian.Uint32(d)
+			continue
+		case f.dop == opU8 && len(d) == 1:
+			*base.add(f.offset).u8() = d[0]
+			continue
 		}
 		if f.dop != 0 {
 			if err := decodeFast(f, it.Data(), base.add(f.offset), st); err != nil {
