@@ -57,13 +57,6 @@ func (pl *plan) decodePayload(b []byte, p pointer, st decState) error {
 // b, and returns the offset of what follows them (attributes or a body).
 func (pl *plan) decodeHeaders(b []byte, p pointer) (int, error) {
 	off := 0
-	if len(b) >= pl.hdrSize {
-		for _, h := range pl.hdrs {
-			h.l.decode(b[off:], p.add(h.off))
-			off += h.l.size
-		}
-		return min(nlattr.Align(off), len(b)), nil
-	}
 	for _, f := range pl.headers {
 		n := f.val.fixed.size
 		if len(b)-off < n {

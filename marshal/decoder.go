@@ -99,13 +99,13 @@ func newFlatBody(pl *plan) *flatBody {
 	// The flat path writes every field, so it does not zero the value
 	// first: the headers and the body must be all of its fields, and
 	// the headers must have no trailing padding.
-	if pl.t.NumField() != len(pl.hdrs)+1 {
+	if pl.t.NumField() != len(pl.headers)+1 {
 		return nil
 	}
 	off := 0
 	// owner[i] says what byte i of the value is: -1 for part of no
 	// field (the compiler's alignment padding), k for the data of header
-	// k, len(pl.hdrs) for anything else.
+	// k, len(pl.headers) for anything else.
 	owner := make([]int, pl.t.Size())
 	for i := range owner {
 		owner[i] = -1
@@ -113,31 +113,32 @@ func newFlatBody(pl *plan) *flatBody {
 	for i := range pl.t.NumField() {
 		sf := pl.t.Field(i)
 		for j := sf.Offset; j < sf.Offset+sf.Type.Size(); j++ {
-			owner[j] = len(pl.hdrs)
+			owner[j] = len(pl.headers)
 		}
 	}
-	for k, h := range pl.hdrs {
-		for j := h.off; j < h.off+uintptr(h.l.dataLen); j++ {
+	for k, h := range pl.headers {
+		for j := h.offset; j < h.offset+uintptr(h.val.fixed.dataLen); j++ {
 			owner[j] = k
 		}
 	}
-	for k, h := range pl.hdrs {
-		if !h.l.decPlain || h.l.dataLen != h.l.size {
+	for k, h := range pl.headers {
+		l := h.val.fixed
+		if !l.decPlain || l.dataLen != l.size {
 			return nil
 		}
-		n := h.l.size
+		n := l.size
 		for i := 0; i+8 <= n; i += 8 {
-			fb.words = append(fb.words, wordMove{dst: uint32(h.off) + uint32(i), src: uint32(off + i)})
+			fb.words = append(fb.words, wordMove{dst: uint32(h.offset) + uint32(i), src: uint32(off + i)})
 		}
 		if tail := n % 8; tail != 0 {
 			// A tail becomes one more word when the extra bytes it
 			// writes are alignment padding or data of a later header
 			// (copied over them afterwards), and it reads no further
 			// than the headers.
-			start := h.off + uintptr(n-tail)
+			start := h.offset + uintptr(n-tail)
 			ok := off+n-tail+8 <= pl.hdrSize && int(start)+8 <= len(owner)
-			for j := h.off + uintptr(n); ok && j < start+8; j++ {
-				ok = owner[j] == -1 || (owner[j] > k && owner[j] < len(pl.hdrs))
+			for j := h.offset + uintptr(n); ok && j < start+8; j++ {
+				ok = owner[j] == -1 || (owner[j] > k && owner[j] < len(pl.headers))
 			}
 			if ok {
 				fb.words = append(fb.words, wordMove{dst: uint32(start), src: uint32(off + n - tail)})
@@ -145,10 +146,10 @@ func newFlatBody(pl *plan) *flatBody {
 				fb.hdrOps = append(fb.hdrOps, copyOp{dst: start, src: off + n - tail, n: tail})
 			}
 		}
-		if f.sel.kind == reflect.Uint32 && f.sel.off >= h.off && f.sel.off+4 <= h.off+uintptr(h.l.dataLen) {
-			fb.keyOff = off + int(f.sel.off-h.off)
+		if f.sel.kind == reflect.Uint32 && f.sel.off >= h.offset && f.sel.off+4 <= h.offset+uintptr(l.dataLen) {
+			fb.keyOff = off + int(f.sel.off-h.offset)
 		}
-		off += h.l.size
+		off += l.size
 	}
 	for i, c := range vs.numTab {
 		if c == nil {

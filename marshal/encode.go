@@ -301,7 +301,7 @@ func (f *field) appendVariant(b []byte, base pointer, st encState, withHeader bo
 	start := len(b)
 	hdr := f.hdr
 	if !f.noFlag {
-		hdr |= c.val.flags(&tag{})
+		hdr |= c.flags
 	}
 	b = appendHeader(b, hdr, 0)
 	b, err := c.val.appendValue(b, dp, st)

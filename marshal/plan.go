@@ -21,24 +21,16 @@ type plan struct {
 	fixed *fixedLayout // planFixed
 
 	// planMessage
-	headers []*field  // fixed layouts at the start of the payload
-	attrs   []*field  // attribute fields in declaration order
-	ops     []encOp   // the attributes' encoder
-	byType  []*field  // attribute type -> field
-	unknown *field    // []nlattr.Attr collecting attributes with no field
-	body    *field    // sub-message taking the rest of the payload
-	hdrSize int       // total size of the headers
-	hdrs    []hdrCopy // the headers, flat, for decodeHeaders
+	headers []*field // fixed layouts at the start of the payload
+	attrs   []*field // attribute fields in declaration order
+	ops     []encOp  // the attributes' encoder
+	byType  []*field // attribute type -> field
+	unknown *field   // []nlattr.Attr collecting attributes with no field
+	body    *field   // sub-message taking the rest of the payload
+	hdrSize int      // total size of the headers
 
 	ptrEntry *ptrPlanEntry // this plan keyed by its pointer type, for lastPtrPlan
 	noPtrs   bool          // the type holds no Go pointers: zero it with clear
-}
-
-// hdrCopy is one header of a message: its offset in the struct and its
-// layout.
-type hdrCopy struct {
-	off uintptr
-	l   *fixedLayout
 }
 
 type planKind uint8
@@ -303,7 +295,6 @@ func (b *builder) compileMessage(p *plan) error {
 			f.form, f.val = formHeader, value{t: sf.Type, kind: vkFixed, fixed: l}
 			p.headers = append(p.headers, f)
 			p.hdrSize += l.size
-			p.hdrs = append(p.hdrs, hdrCopy{f.offset, l})
 		case tg.unknown:
 			if err := onlyOptions(sf.Name, &tg, "unknown"); err != nil {
 				return err
@@ -453,10 +444,10 @@ func (b *builder) compileRecords(f *field, sf reflect.StructField, tg *tag) erro
 	if child.err != nil {
 		return child.err
 	}
-	if child.kind != planMessage || len(child.hdrs) == 0 || child.hdrs[0].off != 0 {
+	if child.kind != planMessage || len(child.headers) == 0 || child.headers[0].offset != 0 {
 		return &TagError{Field: name, Option: "records", Reason: et.String() + " must be a message whose first field is a header holding the record's length"}
 	}
-	l := child.hdrs[0].l
+	l := child.headers[0].val.fixed
 	var lenLeaf *leaf
 	for i := range l.ints {
 		if l.ints[i].off == 0 {

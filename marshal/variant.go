@@ -73,6 +73,7 @@ type variantCase struct {
 	tab    pointer      // the type word of an interface value holding a t
 	noPtrs bool         // t.Elem() holds no Go pointers
 	index  int          // position in variantSet.cases
+	flags  uint16       // the NLA flag bits of an attribute holding it
 	// fixed is set when the case is a plain fixed layout with no length
 	// option: decoding it is a length check and fixedLayout.decode.
 	fixed *fixedLayout
@@ -91,7 +92,6 @@ type variantSet struct {
 	isStr bool
 	cases []*variantCase // in registration order; case i has index i
 	byStr map[string]*variantCase
-	byNum map[uint64]*variantCase
 	// numTab holds the integer-keyed cases in an open-addressed table of
 	// a power-of-two size, at least twice their number: slot
 	// hashNum(key)>>numShift, probing forward. It is what lookup uses.
@@ -105,7 +105,7 @@ func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) 
 	if len(cases) == 0 {
 		return nil, &TagError{Field: name, Option: "selector", Reason: "no variants are registered for " + it.String() + " (marshal.RegisterVariant)"}
 	}
-	vs := &variantSet{iface: it, isStr: cases[0].isStr, byStr: map[string]*variantCase{}, byNum: map[uint64]*variantCase{}, byType: map[reflect.Type]*variantCase{}}
+	vs := &variantSet{iface: it, isStr: cases[0].isStr, byStr: map[string]*variantCase{}, byType: map[reflect.Type]*variantCase{}}
 	for i := range cases {
 		c := cases[i]
 		c.index = i
@@ -124,6 +124,7 @@ func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) 
 			return nil, err
 		}
 		c.val = v
+		c.flags = v.flags(&tag{})
 		if v.kind == vkFixed && !v.indirect && v.checks.minLen < 0 {
 			c.fixed = v.fixed
 		}
@@ -136,15 +137,13 @@ func (b *builder) variantSet(name string, it reflect.Type) (*variantSet, error) 
 		cp := &c
 		if c.isStr {
 			vs.byStr[c.str] = cp
-		} else {
-			vs.byNum[c.num] = cp
 		}
 		vs.byType[c.t] = cp
 		vs.cases = append(vs.cases, cp)
 	}
 	if !vs.isStr {
 		bits := uint(1)
-		for 1<<bits < 2*len(vs.byNum) {
+		for 1<<bits < 2*len(vs.cases) {
 			bits++
 		}
 		vs.numTab = make([]*variantCase, 1<<bits)
